@@ -1,0 +1,5 @@
+"""``python -m maas`` = the ``maas`` command."""
+
+from maas.cli import main
+
+main()

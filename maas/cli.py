@@ -1,0 +1,134 @@
+"""The ``maas`` command line: build, validate, serve, estimate-timetable (and more later)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from feeds.errors import FeedError
+from maas.settings import DEFAULT_BUNDLE, REPO_ROOT, SettingsError, load_settings
+from routing.errors import SnapshotError
+
+app = typer.Typer(help="Timisoara MaaS backend", no_args_is_help=True, add_completion=False)
+err = Console(stderr=True)
+out = Console()
+
+BundleArg = Annotated[Path, typer.Argument(help="City bundle folder (city.toml, gtfs/, osm/).")]
+
+
+def _build(bundle: Path, out_dir: Path | None, *, force: bool, quiet: bool = False) -> Path:
+    from feeds.bundle import build_snapshot
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err, transient=True, disable=quiet) as progress:
+        task = progress.add_task("building", total=None)
+
+        def step(msg: str) -> None:
+            progress.update(task, description=msg)
+
+        t0 = time.perf_counter()
+        folder, reports = build_snapshot(bundle, out_dir, force=force, progress=step)
+    if reports is None:
+        err.print(f"snapshot up to date: {folder}")
+    else:
+        for r in reports:
+            err.print(r.format_text())
+        err.print(f"built {folder} in {time.perf_counter() - t0:.1f} s")
+    return folder
+
+
+@app.command()
+def build(
+    bundle: BundleArg,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Snapshot root.")] = None,
+    force: Annotated[bool, typer.Option(help="Rebuild even if cached.")] = False,
+) -> None:
+    """Compile BUNDLE into a versioned network snapshot and print the ingest report."""
+    try:
+        folder = _build(bundle, out_dir, force=force)
+    except (FeedError, SnapshotError) as exc:
+        err.print(f"[red]build failed:[/red] {exc}")
+        err.print("the previous snapshot (if any) stays current")
+        raise typer.Exit(2) from None
+    out.print(str(folder))
+
+
+@app.command()
+def validate(bundle: BundleArg) -> None:
+    """Read and compile BUNDLE without saving; print the report; exit 1 on problems."""
+    from feeds.bundle import build_network
+
+    try:
+        network, reports = build_network(bundle)
+    except (FeedError, SnapshotError) as exc:
+        err.print(f"[red]invalid:[/red] {exc}")
+        raise typer.Exit(2) from None
+    skipped = 0
+    for r in reports:
+        out.print(r.format_text())
+        skipped += r.total_skipped
+    tt = network.timetable
+    out.print(f"ok: {tt.n_stops} stops, {tt.n_trips} trips, {tt.n_stop_times} stop_times, "
+              f"{skipped} rows skipped")
+    if skipped:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    bundle: Annotated[Path, typer.Option(help="City bundle (default: bundled Timisoara).")] = (
+        DEFAULT_BUNDLE
+    ),
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(help="API processes.")] = 1,
+    redis_url: Annotated[str | None, typer.Option(help="Redis URL for the live store.")] = None,
+) -> None:
+    """Serve BUNDLE over HTTP (building its snapshot first when not cached)."""
+    import uvicorn
+
+    os.environ["MAAS_BUNDLE"] = str(bundle.resolve())
+    if redis_url:
+        os.environ["MAAS_REDIS_URL"] = redis_url
+    try:
+        settings = load_settings()
+        _build(bundle, settings.snapshot_root, force=False)
+    except (FeedError, SnapshotError, SettingsError) as exc:
+        err.print(f"[red]cannot serve:[/red] {exc}")
+        raise typer.Exit(2) from None
+    uvicorn.run("maas.main:create_app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level="info")
+
+
+@app.command("estimate-timetable")
+def estimate_timetable(
+    shared_data: Annotated[Path, typer.Option(help="Folder of the raw STPT inputs (shared data).")]
+    = REPO_ROOT.parent / "shared" / "data",
+    bundle: Annotated[Path, typer.Option(help="Bundle to write gtfs/stpt_estimated.zip into.")]
+    = DEFAULT_BUNDLE,
+) -> None:
+    """Estimate the STPT timetable from the network export and AVL traces (writes a GTFS zip)."""
+    from feeds.stpt.estimator import estimate_command
+
+    if not shared_data.is_dir():
+        err.print(f"[red]shared data folder absent:[/red] {shared_data}")
+        raise typer.Exit(2)
+    report = estimate_command(shared_data, bundle)
+    err.print(report.format_text())
+
+
+def main() -> None:
+    """Entry point used by ``python -m maas``."""
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

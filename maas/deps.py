@@ -1,0 +1,35 @@
+"""Typed FastAPI dependencies (``Annotated`` aliases)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from maas.errors import ServiceUnavailableError
+from maas.settings import Settings
+from maas.state import AppState
+from routing.network import Network
+
+
+def get_state(request: Request) -> AppState:
+    """The application state created by the lifespan."""
+    state: AppState | None = getattr(request.app.state, "maas", None)
+    if state is None:
+        raise ServiceUnavailableError("the network is not loaded yet")
+    return state
+
+
+def get_settings(state: Annotated[AppState, Depends(get_state)]) -> Settings:
+    """The deployment settings."""
+    return state.settings
+
+
+def get_network(state: Annotated[AppState, Depends(get_state)]) -> Network:
+    """The network in service."""
+    return state.holder.network
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+NetworkDep = Annotated[Network, Depends(get_network)]

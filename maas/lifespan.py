@@ -1,0 +1,58 @@
+"""Lifespan: load the current snapshot (mmap), warm the kernels, then report ready."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from maas.settings import Settings
+from maas.state import AppState, NetworkHolder
+from routing.snapshot import current_version, load_snapshot
+
+log = logging.getLogger("maas.lifespan")
+
+#: Functions run once in a background thread before /readyz answers 200 (compile kernels).
+Warmup = Callable[[AppState], None]
+WARMUPS: list[Warmup] = []
+
+
+def open_state(settings: Settings) -> AppState:
+    """Load the current snapshot of ``settings.snapshot_root`` into a fresh :class:`AppState`."""
+    root = settings.snapshot_root
+    version = current_version(root)
+    if version is None:
+        from routing.errors import SnapshotError
+
+        raise SnapshotError(
+            f"no current snapshot under {root}; run `maas build {settings.bundle}` first"
+        )
+    network = load_snapshot(root / version)
+    return AppState(settings=settings, holder=NetworkHolder(network=network, folder=root / version))
+
+
+def _warm(state: AppState) -> None:
+    t0 = time.perf_counter()
+    try:
+        if state.settings.warmup:
+            for fn in WARMUPS:
+                fn(state)
+    except Exception:  # warm-up must never keep the service down; log and continue
+        log.exception("warm-up failed")
+    state.warmup_s = time.perf_counter() - t0
+    state.ready.set()
+    log.info("ready after %.2f s warm-up", state.warmup_s)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the state, start the warm-up thread, close everything on shutdown."""
+    settings: Settings = app.state.settings
+    state = open_state(settings)
+    app.state.maas = state
+    threading.Thread(target=_warm, args=(state,), name="maas-warmup", daemon=True).start()
+    yield

@@ -1,0 +1,39 @@
+"""``create_app(settings)``: the FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from maas.api import feeds, health
+from maas.errors import install_error_handlers
+from maas.lifespan import lifespan
+from maas.settings import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for ``settings`` (default: from the ``MAAS_*`` environment)."""
+    settings = settings or load_settings()
+    app = FastAPI(
+        title="Timisoara MaaS API",
+        version="1.0.0",
+        description=(
+            "Multimodal journey planning, live availability and congestion indicators for "
+            "Timisoara: STPT transit, VeloTM bike-share, car-sharing and EV charging."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_middleware(
+        CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"],
+        allow_headers=["X-API-Key", "Content-Type"],
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(feeds.router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (settings from the environment)."""
+    return create_app(load_settings())
