@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from maas.errors import ServiceUnavailableError
+from maas.services.planning import PlanService
 from maas.settings import Settings
 from maas.state import AppState
 from routing.network import Network
@@ -33,3 +34,11 @@ def get_network(state: Annotated[AppState, Depends(get_state)]) -> Network:
 StateDep = Annotated[AppState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NetworkDep = Annotated[Network, Depends(get_network)]
+
+
+def get_planner(state: Annotated[AppState, Depends(get_state)]) -> PlanService:
+    """The plan service of the network in service."""
+    return state.holder.planner
+
+
+PlannerDep = Annotated[PlanService, Depends(get_planner)]

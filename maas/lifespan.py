@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from maas.services.planning import PlanService
 from maas.settings import Settings
 from maas.state import AppState, NetworkHolder
 from routing.snapshot import current_version, load_snapshot
@@ -32,13 +33,15 @@ def open_state(settings: Settings) -> AppState:
             f"no current snapshot under {root}; run `maas build {settings.bundle}` first"
         )
     network = load_snapshot(root / version)
-    return AppState(settings=settings, holder=NetworkHolder(network=network, folder=root / version))
+    holder = NetworkHolder(network=network, folder=root / version, planner=PlanService(network))
+    return AppState(settings=settings, holder=holder)
 
 
 def _warm(state: AppState) -> None:
     t0 = time.perf_counter()
     try:
         if state.settings.warmup:
+            state.holder.planner.warm()
             for fn in WARMUPS:
                 fn(state)
     except Exception:  # warm-up must never keep the service down; log and continue

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from maas.api import feeds, health
+from maas.api import feeds, health, plan
 from maas.errors import install_error_handlers
 from maas.lifespan import lifespan
 from maas.settings import Settings, load_settings
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.routing_limiter = anyio.CapacityLimiter(settings.routing_threads)
     app.add_middleware(
         CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"],
         allow_headers=["X-API-Key", "Content-Type"],
@@ -31,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(feeds.router)
+    app.include_router(plan.router)
     return app
 
 

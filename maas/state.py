@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from maas.services.planning import PlanService
 from maas.settings import Settings
 from routing.network import Network
 
@@ -17,14 +18,16 @@ class NetworkHolder:
 
     network: Network
     folder: Path
+    planner: PlanService
     loaded_at: float = field(default_factory=time.time)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def swap(self, network: Network, folder: Path) -> None:
+    def swap(self, network: Network, folder: Path, planner: PlanService) -> None:
         """Replace the network in service (readers keep the old one until they finish)."""
         with self._lock:
             self.network = network
             self.folder = folder
+            self.planner = planner
             self.loaded_at = time.time()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,64 @@ def require_shared(*parts: str) -> Path:
 def shared_data() -> Path:
     """The shared data folder (skips with a clear message when absent)."""
     return require_shared()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a real redis-server: ``REDIS_URL`` when set, else one started on a free port.
+
+    Each xdist worker gets its own database number on a shared server so tests never collide.
+    """
+    import shutil
+    import subprocess
+    import time
+
+    url = os.environ.get("REDIS_URL")
+    proc = None
+    if not url:
+        exe = shutil.which("redis-server")
+        if exe is None:
+            pytest.fail("redis-server not installed: run `make test` (it installs it)")
+        port = _free_port()
+        d = tmp_path_factory.mktemp("redis")
+        proc = subprocess.Popen(
+            [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+             "no", "--dir", str(d)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        url = f"redis://127.0.0.1:{port}/0"
+        import redis as redis_lib
+
+        for _ in range(100):
+            try:
+                redis_lib.Redis.from_url(url).ping()
+                break
+            except redis_lib.ConnectionError:
+                time.sleep(0.05)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    db = 1 + int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 1
+    base = url.rsplit("/", 1)[0] if url.count("/") >= 3 else url
+    yield f"{base}/{db}"
+    if proc is not None:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> Iterator[str]:
+    """A real, empty Redis database for one test (flushed before and after)."""
+    import redis as redis_lib
+
+    client = redis_lib.Redis.from_url(redis_server)
+    client.flushdb()
+    yield redis_server
+    client.flushdb()
+    client.close()

@@ -3,9 +3,10 @@
 A profile is a small frozen dataclass.  :meth:`StreetProfile.edge_cost_s` compiles it, once
 per network, into one int32 cost per directed edge:
 
-* cost ``= floor(length_m / speed_mps + 0.5)`` seconds (round half up) plus any penalty;
-  rounding (not ceiling) keeps the error of a path unbiased: each edge is off by at most
-  0.5 s, so a 30-edge walk is within a few seconds of ``length / speed``;
+* cost ``= floor(length_m / speed_mps + 0.5)`` seconds (round half up), at least 1 s when
+  ``length_m > 0``, plus any penalty.  Rounding (not ceiling) keeps the error of a path
+  unbiased: each edge is off by at most 0.5 s, so a 30-edge walk is within a few seconds of
+  ``length / speed`` (ceiling would add 0.5 s per edge on average, 10 % for a car);
 * ``-1`` where the mode may not use the edge in its direction (missing access bit, steps for
   wheelchairs, a non-positive speed).  The search kernels skip negative costs.
 
@@ -112,6 +113,9 @@ class StreetProfile:
         speed, usable = self._speed_and_mask(graph)
         safe_speed = np.where(usable, speed, 1.0)
         cost = seconds_from_metres(graph.length_m, safe_speed)
+        # A positive-length edge costs at least 1 s: a free edge between two distinct points
+        # would void the straight-line A* bound (see routing.street.search).
+        cost = np.where(np.asarray(graph.length_m) > 0, np.maximum(cost, 1), cost)
         penalty = self._penalty_s(graph)
         if penalty is not None:
             cost = cost + penalty

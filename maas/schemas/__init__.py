@@ -1,0 +1,1 @@
+"""Pydantic I/O models of the HTTP API (no logic)."""

@@ -1,0 +1,1 @@
+"""Orchestration between the HTTP layer and the routing core (no HTTP types here)."""

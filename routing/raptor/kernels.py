@@ -1,0 +1,722 @@
+"""Numba kernels of the RAPTOR family: flat int32 arrays in, labels written into the state.
+
+Argument bundles (tuples, so a new optional array does not change every call site):
+
+``net``  (from :func:`routing.raptor.state.net_arrays`)
+    pattern_stop_start, pattern_stops, pattern_trip_start, pattern_st_start, trip_service,
+    arrival_s, departure_s, pickup_type, drop_off_type, stop_pattern_start, stop_patterns,
+    stop_pattern_pos, pattern_min_s, pattern_max_s, trip_wheelchair, stop_wheelchair.
+``rt``   realtime overlay: ``delay_s`` (int32 per stop time, added to arrival and departure;
+    length 0 = no delays) and ``trip_cancelled`` (bool per trip; length 0 = none).  With delays
+    the trip search scans linearly, because delayed trips need not be FIFO any more.
+``xfer`` resolved transfers (:func:`resolve_transfers`): own_slack (per stop, -1 = no change of
+    vehicle allowed there), start, to, dur_s, walk_s (CSR by from-stop).
+``opts`` int64 scalars: wheelchair mode (0 off, 1 allow unknown, 2 strict), max rounds,
+    horizon (latest useful arrival, seconds of the query day).
+
+All times are seconds since the query day's midnight; ``svc_active[s, d + 1]`` says whether
+service ``s`` runs on query day + ``d`` for ``d`` in -1, 0, 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+UNREACHED = np.int32(1 << 30)
+DAY_S = 86_400
+#: ``brd_from`` of a label set by a source (``brd_row`` is then the source index).
+FROM_SOURCE = -2
+#: ``brd_from`` of a same-stop change (own minimum transfer time).
+FROM_SAME_STOP = -1
+
+_PRI_FOOTPATH = 1
+_PRI_RECOMMENDED = 2
+_PRI_MIN_TIME = 3
+_PRI_TIMED = 4
+_PRI_FORBIDDEN = 5
+
+
+@njit(cache=True)
+def _priority(kind: int) -> int:
+    # transfers.txt rules override computed footpaths; "forbidden" overrides everything.
+    if kind == 3:
+        return _PRI_FORBIDDEN
+    if kind == 1:
+        return _PRI_TIMED
+    if kind == 2:
+        return _PRI_MIN_TIME
+    if kind == 0:
+        return _PRI_RECOMMENDED
+    return _PRI_FOOTPATH
+
+
+@njit(cache=True)
+def resolve_transfers(
+    transfer_start, transfer_to, transfer_s, transfer_m, transfer_kind, min_transfer_s, max_walk_m
+):
+    """Resolve transfer rows for one (min_transfer_s, max_walk_m) setting.
+
+    Returns ``own_slack`` (per stop: seconds needed to change vehicles at the stop, -1 when
+    forbidden) and a CSR ``(start, to, dur_s, walk_s, row)`` of usable changes to other stops
+    (``row`` = index of the source row in the timetable's transfer arrays).
+    """
+    n = transfer_start.shape[0] - 1
+    own = np.full(n, min_transfer_s, dtype=np.int32)
+    own_pri = np.zeros(n, dtype=np.int32)
+    cap = transfer_to.shape[0]
+    start = np.zeros(n + 1, dtype=np.int32)
+    to = np.empty(cap, dtype=np.int32)
+    dur = np.empty(cap, dtype=np.int32)
+    walk = np.empty(cap, dtype=np.int32)
+    row = np.empty(cap, dtype=np.int32)
+    pri = np.empty(cap, dtype=np.int32)
+    m = 0
+    for u in range(n):
+        seg = m
+        for r in range(transfer_start[u], transfer_start[u + 1]):
+            v = transfer_to[r]
+            kd = transfer_kind[r]
+            pr = _priority(kd)
+            if v == u:
+                if pr == _PRI_FOOTPATH or pr <= own_pri[u]:
+                    continue
+                own_pri[u] = pr
+                if kd == 3:
+                    own[u] = -1
+                elif kd == 1:
+                    own[u] = 0
+                elif kd == 2:
+                    own[u] = transfer_s[r]
+                else:
+                    own[u] = min_transfer_s
+                continue
+            if pr == _PRI_FOOTPATH and transfer_m[r] > max_walk_m:
+                continue
+            j = seg
+            while j < m and to[j] != v:
+                j += 1
+            if j < m and pri[j] >= pr:
+                continue
+            if j == m:
+                m += 1
+            to[j] = v
+            pri[j] = pr
+            row[j] = r
+            if kd == 1:
+                dur[j] = 0
+                walk[j] = 0
+            elif kd == 2:
+                dur[j] = transfer_s[r]
+                walk[j] = transfer_s[r]
+            else:
+                dur[j] = max(transfer_s[r], min_transfer_s)
+                walk[j] = transfer_s[r]
+        w = seg
+        for j in range(seg, m):
+            if pri[j] != _PRI_FORBIDDEN:
+                to[w] = to[j]
+                dur[w] = dur[j]
+                walk[w] = walk[j]
+                row[w] = row[j]
+                w += 1
+        m = w
+        start[u + 1] = m
+    return own, start, to[:m].copy(), dur[:m].copy(), walk[:m].copy(), row[:m].copy()
+
+
+@njit(cache=True, inline="always")
+def _stop_ok(stop_wheelchair, s, wc_mode):
+    if wc_mode == 0:
+        return True
+    w = stop_wheelchair[s]
+    return w != 2 and (wc_mode == 1 or w == 1)
+
+
+@njit(cache=True, inline="always")
+def _trip_ok(trip_wheelchair, trip_cancelled, t, wc_mode):
+    if trip_cancelled.shape[0] > 0 and trip_cancelled[t]:
+        return False
+    if wc_mode == 0:
+        return True
+    w = trip_wheelchair[t]
+    return w != 2 and (wc_mode == 1 or w == 1)
+
+
+@njit(cache=True)
+def find_trip(net, rt, svc_active, wc_mode, p, i, d, earliest, hi):
+    """Earliest trip (index within pattern ``p``, below ``hi``) of day offset ``d`` boardable at
+    position ``i`` at or after ``earliest`` (seconds of the query day); -1 if none."""
+    pattern_stop_start = net[0]
+    pattern_trip_start = net[2]
+    pattern_st_start = net[3]
+    trip_service = net[4]
+    departure_s = net[6]
+    pickup_type = net[7]
+    trip_wheelchair = net[14]
+    delay_s, trip_cancelled = rt
+    length = pattern_stop_start[p + 1] - pattern_stop_start[p]
+    base = pattern_st_start[p] + i
+    t0 = pattern_trip_start[p]
+    want = earliest - d * DAY_S
+    has_delay = delay_s.shape[0] > 0
+    lo = 0
+    if not has_delay:
+        h = hi
+        while lo < h:
+            mid = (lo + h) >> 1
+            if departure_s[base + mid * length] < want:
+                lo = mid + 1
+            else:
+                h = mid
+    for kk in range(lo, hi):
+        idx = base + kk * length
+        dep = departure_s[idx]
+        if has_delay:
+            dep += delay_s[idx]
+            if dep < want:
+                continue
+        if pickup_type[idx] == 1:
+            continue
+        t = t0 + kk
+        if svc_active[trip_service[t], d + 1] == 0:
+            continue
+        if not _trip_ok(trip_wheelchair, trip_cancelled, t, wc_mode):
+            continue
+        return kk
+    return -1
+
+
+@njit(cache=True)
+def reset_labels(lab, touched_flag, touched_list, n_touched):
+    """Set the labels of every touched stop back to unreached (all rounds)."""
+    arr, brd = lab[0], lab[1]
+    tgt_best = lab[11]
+    for j in range(n_touched[0]):
+        s = touched_list[j]
+        touched_flag[s] = 0
+        for k in range(arr.shape[0]):
+            arr[k, s] = UNREACHED
+            brd[k, s] = UNREACHED
+    n_touched[0] = 0
+    for k in range(tgt_best.shape[0]):
+        tgt_best[k] = UNREACHED
+
+
+@njit(cache=True)
+def ea_run(net, rt, xfer, svc_active, opts, src_stops, src_times, tgt_index, tgt_egress, lab, scr):
+    """One earliest-arrival RAPTOR run; labels persist (range searches call it repeatedly with
+    decreasing departure times and never reset in between).
+
+    ``lab`` = (arr, brd, a_pat, a_trip, a_day, a_bpos, a_apos, a_round, b_from, b_row,
+    b_round, tgt_best, tgt_stop); ``arr``/``brd`` are (rounds + 1, n_stops) labels meaning "with
+    at most k vehicles"; ``tgt_best[k]`` is the best arrival at a target incl. egress.
+    ``scr`` = scratch (mark, mark_list, imp_flag, imp_list, chg_flag, chg_list, pat_first,
+    pat_list, touched_flag, touched_list, n_touched).
+
+    Returns the number of rounds run.
+    """
+    (pattern_stop_start, pattern_stops, pattern_trip_start, pattern_st_start, _ts,
+     arrival_s, departure_s, _pt, drop_off_type, stop_pattern_start, stop_patterns,
+     stop_pattern_pos, pattern_min_s, pattern_max_s, _tw, stop_wheelchair) = net  # fmt: skip
+    delay_s = rt[0]
+    own_slack, tr_start, tr_to, tr_dur = xfer[0], xfer[1], xfer[2], xfer[3]
+    (arr, brd, a_pat, a_trip, a_day, a_bpos, a_apos, a_round, b_from, b_row, b_round,
+     tgt_best, tgt_stop) = lab  # fmt: skip
+    (mark, mark_list, imp_flag, imp_list, chg_flag, chg_list, pat_first, pat_list,
+     touched_flag, touched_list, n_touched) = scr  # fmt: skip
+    wc_mode = opts[0]
+    max_rounds = opts[1]
+    horizon = opts[2]
+    has_delay = delay_s.shape[0] > 0
+
+    n_marked = 0
+    n_chg = 0
+    min_time = UNREACHED
+    for j in range(src_stops.shape[0]):
+        s = src_stops[j]
+        t = src_times[j]
+        min_time = min(min_time, t)
+        if t < brd[0, s]:
+            brd[0, s] = t
+            b_from[0, s] = FROM_SOURCE
+            b_row[0, s] = j
+            b_round[0, s] = 0
+            if touched_flag[s] == 0:
+                touched_flag[s] = 1
+                touched_list[n_touched[0]] = s
+                n_touched[0] += 1
+            if mark[s] == 0:
+                mark[s] = 1
+                mark_list[n_marked] = s
+                n_marked += 1
+            if chg_flag[s] == 0:
+                chg_flag[s] = 1
+                chg_list[n_chg] = s
+                n_chg += 1
+
+    k = 0
+    while k < max_rounds and n_marked > 0:
+        k += 1
+        # labels of round k mean "at most k vehicles": inherit what changed in this run
+        for j in range(n_chg):
+            s = chg_list[j]
+            if arr[k - 1, s] < arr[k, s]:
+                arr[k, s] = arr[k - 1, s]
+                a_pat[k, s] = a_pat[k - 1, s]
+                a_trip[k, s] = a_trip[k - 1, s]
+                a_day[k, s] = a_day[k - 1, s]
+                a_bpos[k, s] = a_bpos[k - 1, s]
+                a_apos[k, s] = a_apos[k - 1, s]
+                a_round[k, s] = a_round[k - 1, s]
+            if brd[k - 1, s] < brd[k, s]:
+                brd[k, s] = brd[k - 1, s]
+                b_from[k, s] = b_from[k - 1, s]
+                b_row[k, s] = b_row[k - 1, s]
+                b_round[k, s] = b_round[k - 1, s]
+        if tgt_best[k - 1] < tgt_best[k]:
+            tgt_best[k] = tgt_best[k - 1]
+            tgt_stop[k] = tgt_stop[k - 1]
+
+        n_pat = 0
+        for m in range(n_marked):
+            s = mark_list[m]
+            mark[s] = 0
+            for j in range(stop_pattern_start[s], stop_pattern_start[s + 1]):
+                p = stop_patterns[j]
+                pos = stop_pattern_pos[j]
+                if pat_first[p] < 0:
+                    pat_list[n_pat] = p
+                    n_pat += 1
+                    pat_first[p] = pos
+                elif pos < pat_first[p]:
+                    pat_first[p] = pos
+        n_marked = 0
+        n_imp = 0
+
+        for q in range(n_pat):
+            p = pat_list[q]
+            i0 = pat_first[p]
+            pat_first[p] = -1
+            ps0 = pattern_stop_start[p]
+            length = pattern_stop_start[p + 1] - ps0
+            t0 = pattern_trip_start[p]
+            nt = pattern_trip_start[p + 1] - t0
+            base = pattern_st_start[p]
+            for d in range(-1, 2):
+                dd = d * DAY_S
+                if not has_delay:
+                    if pattern_max_s[p] + dd < min_time:
+                        continue
+                    if pattern_min_s[p] + dd >= tgt_best[k] or pattern_min_s[p] + dd > horizon:
+                        continue
+                cur = -1
+                bpos = -1
+                for i in range(i0, length):
+                    s = pattern_stops[ps0 + i]
+                    if cur >= 0:
+                        idx = base + cur * length + i
+                        if drop_off_type[idx] != 1 and _stop_ok(stop_wheelchair, s, wc_mode):
+                            a = arrival_s[idx] + dd
+                            if has_delay:
+                                a += delay_s[idx]
+                            if a < arr[k, s] and a < tgt_best[k] and a <= horizon:
+                                arr[k, s] = a
+                                a_pat[k, s] = p
+                                a_trip[k, s] = t0 + cur
+                                a_day[k, s] = d
+                                a_bpos[k, s] = bpos
+                                a_apos[k, s] = i
+                                a_round[k, s] = k
+                                if imp_flag[s] == 0:
+                                    imp_flag[s] = 1
+                                    imp_list[n_imp] = s
+                                    n_imp += 1
+                                if touched_flag[s] == 0:
+                                    touched_flag[s] = 1
+                                    touched_list[n_touched[0]] = s
+                                    n_touched[0] += 1
+                                if chg_flag[s] == 0:
+                                    chg_flag[s] = 1
+                                    chg_list[n_chg] = s
+                                    n_chg += 1
+                                ti = tgt_index[s]
+                                if ti >= 0 and a + tgt_egress[ti] < tgt_best[k]:
+                                    tgt_best[k] = a + tgt_egress[ti]
+                                    tgt_stop[k] = s
+                    if i == length - 1:
+                        break
+                    b = brd[k - 1, s]
+                    if b >= UNREACHED or not _stop_ok(stop_wheelchair, s, wc_mode):
+                        continue
+                    if cur >= 0:
+                        idx = base + cur * length + i
+                        dep = departure_s[idx] + dd
+                        if has_delay:
+                            dep += delay_s[idx]
+                        if b > dep:
+                            continue
+                    hi = cur if cur >= 0 else nt
+                    kk = find_trip(net, rt, svc_active, wc_mode, p, i, d, b, hi)
+                    if kk >= 0:
+                        cur = kk
+                        bpos = i
+
+        for m in range(n_imp):
+            s = imp_list[m]
+            imp_flag[s] = 0
+            a = arr[k, s]
+            sl = own_slack[s]
+            if sl >= 0:
+                b = a + sl
+                if b < brd[k, s] and b < tgt_best[k]:
+                    brd[k, s] = b
+                    b_from[k, s] = FROM_SAME_STOP
+                    b_row[k, s] = -1
+                    b_round[k, s] = k
+                    if mark[s] == 0:
+                        mark[s] = 1
+                        mark_list[n_marked] = s
+                        n_marked += 1
+            for r in range(tr_start[s], tr_start[s + 1]):
+                t = tr_to[r]
+                b = a + tr_dur[r]
+                if b < brd[k, t] and b < tgt_best[k]:
+                    if not _stop_ok(stop_wheelchair, t, wc_mode):
+                        continue
+                    brd[k, t] = b
+                    b_from[k, t] = s
+                    b_row[k, t] = r
+                    b_round[k, t] = k
+                    if mark[t] == 0:
+                        mark[t] = 1
+                        mark_list[n_marked] = t
+                        n_marked += 1
+                    if touched_flag[t] == 0:
+                        touched_flag[t] = 1
+                        touched_list[n_touched[0]] = t
+                        n_touched[0] += 1
+                    if chg_flag[t] == 0:
+                        chg_flag[t] = 1
+                        chg_list[n_chg] = t
+                        n_chg += 1
+
+    for m in range(n_marked):
+        mark[mark_list[m]] = 0
+    for j in range(n_chg):
+        chg_flag[chg_list[j]] = 0
+    return k
+
+
+@njit(cache=True)
+def collect_departures(net, svc_active, src_stops, src_offsets, t_lo, t_hi, out):
+    """Distinct start times ``dep - offset`` in ``[t_lo, t_hi]`` of trips leaving the sources
+    (any day offset, pickup allowed, service active), written to ``out``; returns the count.
+    Sorting and de-duplication are left to the caller."""
+    pattern_stop_start = net[0]
+    pattern_trip_start = net[2]
+    pattern_st_start = net[3]
+    trip_service = net[4]
+    departure_s = net[6]
+    pickup_type = net[7]
+    stop_pattern_start, stop_patterns, stop_pattern_pos = net[9], net[10], net[11]
+    n = 0
+    for j in range(src_stops.shape[0]):
+        s = src_stops[j]
+        off = src_offsets[j]
+        for x in range(stop_pattern_start[s], stop_pattern_start[s + 1]):
+            p = stop_patterns[x]
+            i = stop_pattern_pos[x]
+            length = pattern_stop_start[p + 1] - pattern_stop_start[p]
+            if i == length - 1:
+                continue
+            t0 = pattern_trip_start[p]
+            for kk in range(pattern_trip_start[p + 1] - t0):
+                idx = pattern_st_start[p] + kk * length + i
+                if pickup_type[idx] == 1:
+                    continue
+                for d in range(-1, 2):
+                    tau = departure_s[idx] + d * DAY_S - off
+                    if tau < t_lo or tau > t_hi:
+                        continue
+                    if svc_active[trip_service[t0 + kk], d + 1] == 0:
+                        continue
+                    if n < out.shape[0]:
+                        out[n] = tau
+                    n += 1
+    return n
+
+
+# --------------------------------------------------------------------------------------------
+# Multi-criteria RAPTOR (McRAPTOR) on (arrival, rounds, walking).
+#
+# Labels live in a pool: (arr, walk, prev, kind, stop, pattern, trip, day, aux, apos, dead,
+# next).  ``kind``: 0 source (aux = source index), 1 ride (prev = boarding label, aux = board
+# position), 2 same-stop change (prev = ride label), 3 transfer row (aux = resolved row).
+# Bags per (round, stop) are linked lists (``head_arr`` for ride labels, ``head_brd`` for
+# "ready to board" labels) holding only labels created in that round; dominance is checked
+# against all rounds <= k, so a bag's survivors are Pareto-optimal on (arr, walk, rounds).
+# --------------------------------------------------------------------------------------------
+
+MC_OVERFLOW = -1
+
+
+@njit(cache=True)
+def _mc_dominated(pool, head, k, s, a, w):
+    l_arr, l_walk, l_dead, l_next = pool[0], pool[1], pool[10], pool[11]
+    for j in range(k + 1):
+        x = head[j, s]
+        while x >= 0:
+            if l_dead[x] == 0 and l_arr[x] <= a and l_walk[x] <= w:
+                return True
+            x = l_next[x]
+    return False
+
+
+@njit(cache=True)
+def _mc_insert(pool, n_lab, head, k, s, a, w, prev, kind, pat, trip, day, aux, apos):
+    """Insert (a, w) into bag (k, s) unless dominated; returns the label index or -1."""
+    (l_arr, l_walk, l_prev, l_kind, l_stop, l_pat, l_trip, l_day, l_aux, l_apos, l_dead,
+     l_next) = pool[:12]  # fmt: skip
+    if _mc_dominated(pool, head, k, s, a, w):
+        return -1
+    prv = -1
+    x = head[k, s]
+    while x >= 0:
+        nx = l_next[x]
+        if l_arr[x] >= a and l_walk[x] >= w:
+            l_dead[x] = 1
+            if prv < 0:
+                head[k, s] = nx
+            else:
+                l_next[prv] = nx
+        else:
+            prv = x
+        x = nx
+    i = n_lab[0]
+    if i >= l_arr.shape[0]:
+        return MC_OVERFLOW - 1
+    n_lab[0] = i + 1
+    l_arr[i] = a
+    l_walk[i] = w
+    l_prev[i] = prev
+    l_kind[i] = kind
+    l_stop[i] = s
+    l_pat[i] = pat
+    l_trip[i] = trip
+    l_day[i] = day
+    l_aux[i] = aux
+    l_apos[i] = apos
+    l_dead[i] = 0
+    l_next[i] = head[k, s]
+    head[k, s] = i
+    return i
+
+
+@njit(cache=True)
+def _res_dominated(res, n_res, k, a, w):
+    r_arr, r_walk, r_round, _lab, r_dead = res
+    for j in range(n_res):
+        if r_dead[j] == 0 and r_round[j] <= k and r_arr[j] <= a and r_walk[j] <= w:
+            return True
+    return False
+
+
+@njit(cache=True)
+def mc_run(
+    net, rt, xfer, svc_active, opts, src_stops, src_times, src_walk, tgt_index, tgt_egress,
+    tgt_walk, pool, res, scr, route_bag,
+):
+    """One McRAPTOR search.  ``res`` = (arr, walk, round, label, dead) of target results.
+
+    Returns ``(n_labels, n_results)``; ``n_labels == -1`` when the pool or the result arrays
+    overflowed (the caller grows them and runs again).
+    """
+    (pattern_stop_start, pattern_stops, pattern_trip_start, pattern_st_start, _ts,
+     arrival_s, departure_s, _pt, drop_off_type, stop_pattern_start, stop_patterns,
+     stop_pattern_pos, pattern_min_s, pattern_max_s, _tw, stop_wheelchair) = net  # fmt: skip
+    delay_s = rt[0]
+    own_slack, tr_start, tr_to, tr_dur, tr_walk = xfer[0], xfer[1], xfer[2], xfer[3], xfer[4]
+    l_arr, l_walk, l_dead, l_next = pool[0], pool[1], pool[10], pool[11]
+    head_arr, head_brd = pool[12], pool[13]
+    r_arr, r_walk, r_round, r_lab, r_dead = res
+    mark, mark_list, imp_flag, imp_list = scr[0], scr[1], scr[2], scr[3]
+    pat_first, pat_list = scr[6], scr[7]
+    rb_trip, rb_bpos, rb_walk, rb_prev = route_bag
+    wc_mode = opts[0]
+    max_rounds = opts[1]
+    horizon = opts[2]
+    has_delay = delay_s.shape[0] > 0
+    n_lab = np.zeros(1, dtype=np.int64)
+    n_res = 0
+
+    n_marked = 0
+    min_time = UNREACHED
+    for j in range(src_stops.shape[0]):
+        s = src_stops[j]
+        min_time = min(min_time, src_times[j])
+        x = _mc_insert(pool, n_lab, head_brd, 0, s, src_times[j], src_walk[j], -1, 0, -1, -1,
+                       0, j, -1)  # fmt: skip
+        if x < -1:
+            return -1, 0
+        if x >= 0 and mark[s] == 0:
+            mark[s] = 1
+            mark_list[n_marked] = s
+            n_marked += 1
+
+    k = 0
+    while k < max_rounds and n_marked > 0:
+        k += 1
+        n_pat = 0
+        for m in range(n_marked):
+            s = mark_list[m]
+            mark[s] = 0
+            for j in range(stop_pattern_start[s], stop_pattern_start[s + 1]):
+                p = stop_patterns[j]
+                pos = stop_pattern_pos[j]
+                if pat_first[p] < 0:
+                    pat_list[n_pat] = p
+                    n_pat += 1
+                    pat_first[p] = pos
+                elif pos < pat_first[p]:
+                    pat_first[p] = pos
+        n_marked = 0
+        n_imp = 0
+        overflow = False
+        for q in range(n_pat):
+            p = pat_list[q]
+            i0 = pat_first[p]
+            pat_first[p] = -1
+            if overflow:
+                continue
+            ps0 = pattern_stop_start[p]
+            length = pattern_stop_start[p + 1] - ps0
+            t0 = pattern_trip_start[p]
+            nt = pattern_trip_start[p + 1] - t0
+            base = pattern_st_start[p]
+            for d in range(-1, 2):
+                dd = d * DAY_S
+                if not has_delay and (
+                    pattern_max_s[p] + dd < min_time or pattern_min_s[p] + dd > horizon
+                ):
+                    continue
+                n_rb = 0
+                for i in range(i0, length):
+                    s = pattern_stops[ps0 + i]
+                    if n_rb > 0 and _stop_ok(stop_wheelchair, s, wc_mode):
+                        for e in range(n_rb):
+                            idx = base + rb_trip[e] * length + i
+                            if drop_off_type[idx] == 1:
+                                continue
+                            a = arrival_s[idx] + dd
+                            if has_delay:
+                                a += delay_s[idx]
+                            w = rb_walk[e]
+                            if a > horizon or _res_dominated(res, n_res, k, a, w):
+                                continue
+                            x = _mc_insert(pool, n_lab, head_arr, k, s, a, w, rb_prev[e], 1, p,
+                                           t0 + rb_trip[e], d, rb_bpos[e], i)  # fmt: skip
+                            if x < -1:
+                                overflow = True
+                                break
+                            if x < 0:
+                                continue
+                            if imp_flag[s] == 0:
+                                imp_flag[s] = 1
+                                imp_list[n_imp] = s
+                                n_imp += 1
+                            ti = tgt_index[s]
+                            if ti >= 0:
+                                ra = a + tgt_egress[ti]
+                                rw = w + tgt_walk[ti]
+                                if not _res_dominated(res, n_res, k, ra, rw):
+                                    for j in range(n_res):
+                                        if r_dead[j] == 0 and r_arr[j] >= ra and r_walk[j] >= rw:
+                                            r_dead[j] = 1
+                                    if n_res >= r_arr.shape[0]:
+                                        overflow = True
+                                        break
+                                    r_arr[n_res] = ra
+                                    r_walk[n_res] = rw
+                                    r_round[n_res] = k
+                                    r_lab[n_res] = x
+                                    r_dead[n_res] = 0
+                                    n_res += 1
+                    if overflow or i == length - 1:
+                        break
+                    if not _stop_ok(stop_wheelchair, s, wc_mode):
+                        continue
+                    x = head_brd[k - 1, s]
+                    while x >= 0:
+                        if l_dead[x] == 0:
+                            kk = find_trip(net, rt, svc_active, wc_mode, p, i, d, l_arr[x], nt)
+                            w = l_walk[x]
+                            if kk >= 0:
+                                dom = False
+                                for e in range(n_rb):
+                                    if rb_trip[e] <= kk and rb_walk[e] <= w:
+                                        dom = True
+                                        break
+                                if not dom:
+                                    e2 = 0
+                                    for e in range(n_rb):
+                                        if not (rb_trip[e] >= kk and rb_walk[e] >= w):
+                                            rb_trip[e2] = rb_trip[e]
+                                            rb_bpos[e2] = rb_bpos[e]
+                                            rb_walk[e2] = rb_walk[e]
+                                            rb_prev[e2] = rb_prev[e]
+                                            e2 += 1
+                                    n_rb = e2
+                                    rb_trip[n_rb] = kk
+                                    rb_bpos[n_rb] = i
+                                    rb_walk[n_rb] = w
+                                    rb_prev[n_rb] = x
+                                    n_rb += 1
+                        x = l_next[x]
+                if overflow:
+                    break
+        if overflow:
+            for m in range(n_imp):
+                imp_flag[imp_list[m]] = 0
+            return -1, 0
+
+        for m in range(n_imp):
+            s = imp_list[m]
+            imp_flag[s] = 0
+            sl = own_slack[s]
+            x = head_arr[k, s]
+            while x >= 0:
+                nx = l_next[x]
+                if l_dead[x] != 0:
+                    x = nx
+                    continue
+                a = l_arr[x]
+                w = l_walk[x]
+                if sl >= 0 and not _res_dominated(res, n_res, k, a + sl, w):
+                    y = _mc_insert(pool, n_lab, head_brd, k, s, a + sl, w, x, 2, -1, -1, 0, -1,
+                                   -1)  # fmt: skip
+                    if y < -1:
+                        return -1, 0
+                    if y >= 0 and mark[s] == 0:
+                        mark[s] = 1
+                        mark_list[n_marked] = s
+                        n_marked += 1
+                for r in range(tr_start[s], tr_start[s + 1]):
+                    t = tr_to[r]
+                    if not _stop_ok(stop_wheelchair, t, wc_mode):
+                        continue
+                    b = a + tr_dur[r]
+                    wb = w + tr_walk[r]
+                    if _res_dominated(res, n_res, k, b, wb):
+                        continue
+                    y = _mc_insert(pool, n_lab, head_brd, k, t, b, wb, x, 3, -1, -1, 0, r, -1)
+                    if y < -1:
+                        return -1, 0
+                    if y >= 0 and mark[t] == 0:
+                        mark[t] = 1
+                        mark_list[n_marked] = t
+                        n_marked += 1
+                x = nx
+    for m in range(n_marked):
+        mark[mark_list[m]] = 0
+    return n_lab[0], n_res

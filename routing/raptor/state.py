@@ -1,0 +1,231 @@
+"""Per-worker RAPTOR state: label arrays sized to the timetable, allocated once, reset per query.
+
+A :class:`RaptorState` belongs to one worker (thread or process) and one timetable; it must not
+be shared by concurrent queries.  ``reset()`` touches only the stops the last query labelled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from routing.config import RoutingConfig
+from routing.raptor import kernels
+from routing.timetable import Timetable
+
+I32 = npt.NDArray[np.int32]
+NetArrays = tuple[Any, ...]
+XferArrays = tuple[I32, I32, I32, I32, I32, I32]
+
+
+@dataclass(frozen=True)
+class RealtimeArrays:
+    """Realtime overlay passed to the kernels (never edits the timetable).
+
+    ``delay_s``: int32 per stop time (same indexing as ``Timetable.arrival_s``), added to
+    arrival and departure; ``trip_cancelled``: bool per trip.
+    """
+
+    delay_s: npt.NDArray[np.int32]
+    trip_cancelled: npt.NDArray[np.bool_]
+
+
+def pattern_bounds(tt: Timetable) -> tuple[I32, I32]:
+    """Per pattern the earliest and latest departure over all its stop times, seconds."""
+    if tt.n_patterns == 0:
+        z = np.zeros(0, dtype=np.int32)
+        return z, z
+    starts = tt.pattern_st_start[:-1].astype(np.int64)
+    lo = np.minimum.reduceat(tt.departure_s, starts).astype(np.int32)
+    hi = np.maximum.reduceat(tt.departure_s, starts).astype(np.int32)
+    return lo, hi
+
+
+def net_arrays(tt: Timetable) -> NetArrays:
+    """The ``net`` tuple of :mod:`routing.raptor.kernels` (contiguous arrays, no copies if
+    already contiguous)."""
+    c = np.ascontiguousarray
+    lo, hi = pattern_bounds(tt)
+    return (
+        c(tt.pattern_stop_start), c(tt.pattern_stops), c(tt.pattern_trip_start),
+        c(tt.pattern_st_start), c(tt.trip_service), c(tt.arrival_s), c(tt.departure_s),
+        c(tt.pickup_type), c(tt.drop_off_type), c(tt.stop_pattern_start), c(tt.stop_patterns),
+        c(tt.stop_pattern_pos), lo, hi, c(tt.trip_wheelchair), c(tt.stop_wheelchair),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReversedTimetable:
+    """Time-reversed copy of a timetable's routing arrays for arrive-by searches.
+
+    Times are negated, each pattern's stops and trips are reversed (so the copy is FIFO again),
+    arrival/departure and pickup/drop-off swap.  ``trip_of`` maps a reversed trip to the
+    original, ``st_of`` a reversed stop-time index to the original.
+    """
+
+    net: NetArrays
+    trip_of: I32
+    st_of: I32
+
+
+def build_reversed(tt: Timetable) -> ReversedTimetable:
+    """Build the reversed copy (O(stop times), once per timetable and worker)."""
+    n_st = tt.n_stop_times
+    st_of = np.empty(n_st, dtype=np.int64)
+    trip_of = np.empty(tt.n_trips, dtype=np.int32)
+    rev_stops = np.empty_like(tt.pattern_stops)
+    for p in range(tt.n_patterns):
+        a, b = int(tt.pattern_stop_start[p]), int(tt.pattern_stop_start[p + 1])
+        length = b - a
+        rev_stops[a:b] = tt.pattern_stops[a:b][::-1]
+        t0, t1 = int(tt.pattern_trip_start[p]), int(tt.pattern_trip_start[p + 1])
+        n = t1 - t0
+        trip_of[t0:t1] = np.arange(t1 - 1, t0 - 1, -1, dtype=np.int32)
+        base = int(tt.pattern_st_start[p])
+        grid = np.arange(base, base + n * length).reshape(n, length)
+        st_of[base : base + n * length] = grid[::-1, ::-1].ravel()
+    arr = (-tt.departure_s[st_of]).astype(np.int32)
+    dep = (-tt.arrival_s[st_of]).astype(np.int32)
+    pos = np.empty_like(tt.stop_pattern_pos)
+    lengths = np.diff(tt.pattern_stop_start)
+    pos[:] = lengths[tt.stop_patterns] - 1 - tt.stop_pattern_pos
+    lo = np.zeros(tt.n_patterns, dtype=np.int32)
+    hi = np.zeros(tt.n_patterns, dtype=np.int32)
+    if tt.n_patterns:
+        starts = tt.pattern_st_start[:-1].astype(np.int64)
+        lo = np.minimum.reduceat(dep, starts).astype(np.int32)
+        hi = np.maximum.reduceat(dep, starts).astype(np.int32)
+    net = (
+        tt.pattern_stop_start, rev_stops, tt.pattern_trip_start, tt.pattern_st_start,
+        np.ascontiguousarray(tt.trip_service[trip_of]), arr, dep,
+        np.ascontiguousarray(tt.drop_off_type[st_of]), np.ascontiguousarray(tt.pickup_type[st_of]),
+        tt.stop_pattern_start, tt.stop_patterns, pos, lo, hi,
+        np.ascontiguousarray(tt.trip_wheelchair[trip_of]), tt.stop_wheelchair,
+    )  # fmt: skip
+    return ReversedTimetable(net, trip_of, st_of.astype(np.int32))
+
+
+def reverse_xfer(x: XferArrays, n_stops: int) -> XferArrays:
+    """Resolved transfers with every edge reversed (CSR by to-stop); the last array maps each
+    reversed row to its forward resolved row."""
+    own, start, to, dur, walk, row = x
+    src = np.repeat(np.arange(n_stops, dtype=np.int32), np.diff(start))
+    order = np.argsort(to, kind="stable")
+    counts = np.bincount(to, minlength=n_stops)
+    rstart = np.zeros(n_stops + 1, dtype=np.int32)
+    rstart[1:] = np.cumsum(counts)
+    # the last array maps a reversed row to the forward resolved row (not a timetable row)
+    del row
+    return (
+        own, rstart, src[order].astype(np.int32), dur[order], walk[order],
+        order.astype(np.int32),
+    )  # fmt: skip
+
+
+class RaptorState:
+    """Reusable scratch arrays of the transit search for one timetable (one per worker).
+
+    Parameters
+    ----------
+    tt : the timetable searched.
+    config : tuning; ``max_rounds`` sizes the label arrays.
+    """
+
+    def __init__(self, tt: Timetable, config: RoutingConfig | None = None) -> None:
+        self.tt = tt
+        self.config = config or RoutingConfig()
+        n, rounds = tt.n_stops, self.config.max_rounds + 1
+        self.net: NetArrays = net_arrays(tt)
+        unreached = kernels.UNREACHED
+
+        def grid() -> I32:
+            return np.zeros((rounds, n), dtype=np.int32)
+
+        arr = np.full((rounds, n), unreached, dtype=np.int32)
+        brd = np.full((rounds, n), unreached, dtype=np.int32)
+        self.lab = (
+            arr, brd, grid(), grid(), grid(), grid(), grid(), grid(), grid(), grid(), grid(),
+            np.full(rounds, unreached, dtype=np.int32), np.full(rounds, -1, dtype=np.int32),
+        )  # fmt: skip
+        u8 = np.uint8
+        self.scr = (
+            np.zeros(n, u8), np.zeros(n, np.int32), np.zeros(n, u8), np.zeros(n, np.int32),
+            np.zeros(n, u8), np.zeros(n, np.int32), np.full(tt.n_patterns, -1, np.int32),
+            np.zeros(tt.n_patterns, np.int32), np.zeros(n, u8), np.zeros(n, np.int32),
+            np.zeros(1, np.int64),
+        )  # fmt: skip
+        self.tgt_index = np.full(n, -1, dtype=np.int32)
+        self.no_rt = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.bool_))
+        self._xfer: dict[tuple[int, int], XferArrays] = {}
+        self._rxfer: dict[tuple[int, int], XferArrays] = {}
+        self._reversed: ReversedTimetable | None = None
+        self.pool_size = self.config.max_pareto_labels
+        self._mc: tuple[Any, ...] | None = None
+
+    @property
+    def labels_arr(self) -> I32:
+        """Vehicle-arrival labels, shape (rounds + 1, n_stops), seconds of the query day."""
+        return self.lab[0]  # type: ignore[no-any-return]
+
+    def xfer(self, min_transfer_s: int, max_walk_m: int) -> XferArrays:
+        """Resolved transfers for this setting (cached per state)."""
+        key = (min_transfer_s, max_walk_m)
+        x = self._xfer.get(key)
+        if x is None:
+            tt = self.tt
+            x = kernels.resolve_transfers(
+                tt.transfer_start, tt.transfer_to, tt.transfer_s, tt.transfer_m,
+                tt.transfer_kind, np.int32(min_transfer_s), np.int32(max_walk_m),
+            )  # fmt: skip
+            self._xfer[key] = x
+        return x
+
+    def reversed_xfer(self, min_transfer_s: int, max_walk_m: int) -> XferArrays:
+        """Resolved transfers, reversed (for arrive-by)."""
+        key = (min_transfer_s, max_walk_m)
+        x = self._rxfer.get(key)
+        if x is None:
+            x = reverse_xfer(self.xfer(min_transfer_s, max_walk_m), self.tt.n_stops)
+            self._rxfer[key] = x
+        return x
+
+    @property
+    def reversed(self) -> ReversedTimetable:
+        """The time-reversed timetable (built on first use)."""
+        if self._reversed is None:
+            self._reversed = build_reversed(self.tt)
+        return self._reversed
+
+    def svc_active(self, day: int) -> npt.NDArray[np.uint8]:
+        """``(n_services, 3)``: service active on day-1, day, day+1 (ISO ordinal ``day``)."""
+        tt = self.tt
+        d = np.array([day - 1, day, day + 1], dtype=np.int64) - tt.first_day
+        ok = (d >= 0) & (d < tt.n_days)
+        dc = np.clip(d, 0, max(tt.n_days - 1, 0))
+        if tt.service_bits.shape[0] == 0:
+            return np.zeros((0, 3), dtype=np.uint8)
+        words = tt.service_bits[:, dc >> 6]
+        bits = (words >> (dc & 63).astype(np.uint64)) & np.uint64(1)
+        return np.ascontiguousarray((bits.astype(np.uint8) * ok.astype(np.uint8)))
+
+    def mc_pool(self) -> tuple[Any, ...]:
+        """Label pool of the multi-criteria search (grown on demand)."""
+        if self._mc is None or self._mc[0].shape[0] != self.pool_size:
+            n, rounds, size = self.tt.n_stops, self.config.max_rounds + 1, self.pool_size
+            i32 = np.int32
+            self._mc = (
+                np.zeros(size, i32), np.zeros(size, i32), np.zeros(size, i32),
+                np.zeros(size, i32), np.zeros(size, i32), np.zeros(size, i32),
+                np.zeros(size, i32), np.zeros(size, i32), np.zeros(size, i32),
+                np.zeros(size, i32), np.zeros(size, np.uint8), np.zeros(size, i32),
+                np.full((rounds, n), -1, i32), np.full((rounds, n), -1, i32),
+            )  # fmt: skip
+        return self._mc
+
+    def reset(self) -> None:
+        """Forget the last query (only the stops it touched are cleared)."""
+        scr = self.scr
+        kernels.reset_labels(self.lab, scr[8], scr[9], scr[10])
