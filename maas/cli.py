@@ -13,10 +13,12 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from feeds.errors import FeedError
+from maas.cli_keys import keys_app
 from maas.settings import DEFAULT_BUNDLE, REPO_ROOT, SettingsError, load_settings
 from routing.errors import SnapshotError
 
 app = typer.Typer(help="Timisoara MaaS backend", no_args_is_help=True, add_completion=False)
+app.add_typer(keys_app, name="keys", help="Partner API keys (stored hashed in Redis).")
 err = Console(stderr=True)
 out = Console()
 
@@ -103,8 +105,16 @@ def serve(
     except (FeedError, SnapshotError, SettingsError) as exc:
         err.print(f"[red]cannot serve:[/red] {exc}")
         raise typer.Exit(2) from None
+    if workers > 1:
+        from maas.observability.metrics import prepare_multiprocess_dir
+
+        mp_dir = settings.snapshot_root / ".prometheus"
+        prepare_multiprocess_dir(mp_dir)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(mp_dir)
     uvicorn.run("maas.main:create_app_from_env", factory=True, host=host, port=port,
-                workers=workers, log_level="info")
+                workers=workers, log_config=None, access_log=False,
+                proxy_headers=True, forwarded_allow_ips=os.environ.get("MAAS_TRUSTED_PROXIES",
+                                                                       "127.0.0.1"))
 
 
 @app.command("estimate-timetable")
@@ -121,6 +131,25 @@ def estimate_timetable(
         err.print(f"[red]shared data folder absent:[/red] {shared_data}")
         raise typer.Exit(2)
     report = estimate_command(shared_data, bundle)
+    err.print(report.format_text())
+
+
+@app.command("derive-live")
+def derive_live(
+    bundle: BundleArg = DEFAULT_BUNDLE,
+    network: Annotated[str, typer.Option(help="OSM network tag of the bike-share.")] = "VeloTM",
+    country: Annotated[str | None, typer.Option(help="ISO country code for OCPI.")] = None,
+    language: Annotated[str | None, typer.Option(help="GBFS language.")] = None,
+) -> None:
+    """Derive GBFS station_information and OCPI Locations from the bundle's OSM extract."""
+    from feeds.osm_amenities import derive_city_live_files
+
+    pbfs = sorted((bundle / "osm").glob("*.osm.pbf"))
+    if not pbfs:
+        err.print(f"[red]no osm/*.osm.pbf in {bundle}[/red]")
+        raise typer.Exit(2)
+    report = derive_city_live_files(pbfs[0], bundle, bike_network=network,
+                                    country_code=country, language=language)
     err.print(report.format_text())
 
 

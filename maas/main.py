@@ -7,7 +7,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from maas.api import feeds, health, plan
+from maas.access.middleware import install_access_control
 from maas.errors import install_error_handlers
+from maas.observability.middleware import install_observability
 from maas.lifespan import lifespan
 from maas.settings import Settings, load_settings
 
@@ -26,11 +28,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.routing_limiter = anyio.CapacityLimiter(settings.routing_threads)
+    install_error_handlers(app)
+    # order matters: access control innermost, CORS around it (429s carry CORS headers),
+    # observability outermost (every response timed and logged with its request id)
+    install_access_control(app, settings)
     app.add_middleware(
         CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"],
-        allow_headers=["X-API-Key", "Content-Type"],
+        allow_headers=["X-API-Key", "Content-Type", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Retry-After", "X-RateLimit-Limit",
+                        "X-RateLimit-Remaining"],
     )
-    install_error_handlers(app)
+    install_observability(app, settings)
     app.include_router(health.router)
     app.include_router(feeds.router)
     app.include_router(plan.router)

@@ -126,7 +126,8 @@ class VehicleType:
 
     vehicle_type_id: str
     form_factor: str
-    """bicycle, cargo_bicycle, car, moped, scooter (2.x), scooter_standing, scooter_seated, other."""
+    """bicycle, cargo_bicycle, car, moped, scooter (2.x), scooter_standing, scooter_seated or
+    other."""
     propulsion_type: str
     """human, electric_assist, electric, combustion, combustion_diesel, hybrid, ..."""
     name: str | None = None
@@ -274,7 +275,8 @@ class GbfsSnapshot:
         self, lat: float, lon: float, vehicle_type_id: str | None = None, *, at_s: int | None = None
     ) -> bool:
         """True when a ride of the given type may end (be parked) at the point."""
-        return all(r.ride_end_allowed for r in self.rules_at(lat, lon, vehicle_type_id, at_s=at_s))
+        rules = self.rules_at(lat, lon, vehicle_type_id, at_s=at_s)
+        return all(r.ride_end_allowed for r in rules)
 
     def can_start_ride(
         self, lat: float, lon: float, vehicle_type_id: str | None = None, *, at_s: int | None = None

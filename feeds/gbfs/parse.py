@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 import shapely
@@ -403,30 +404,25 @@ def build_snapshot(
         system = _system(d.doc, d.name, language, report)
     stations: dict[str, Station] = {}
     if (d := doc("station_information")) is not None:
-        f = d.name
-        stations = _collect(d, report, lambda s: s.station_id,
-                            lambda r, i: _station(r, i, f, language, report), "station")
+        stations = _collect(d, report, lambda s: s.station_id, partial(
+            _station, file=d.name, language=language, report=report), "station")
     status: dict[str, StationStatus] = {}
     if (d := doc("station_status")) is not None:
-        f = d.name
-        status = _collect(d, report, lambda s: s.station_id,
-                          lambda r, i: _station_status(r, i, f, major, report), "station")
+        status = _collect(d, report, lambda s: s.station_id, partial(
+            _station_status, file=d.name, major=major, report=report), "station")
     types: dict[str, VehicleType] = {}
     if (d := doc("vehicle_types")) is not None:
-        f = d.name
-        types = _collect(d, report, lambda t: t.vehicle_type_id,
-                         lambda r, i: _vehicle_type(r, i, f, language, report), "vehicle_type")
+        types = _collect(d, report, lambda t: t.vehicle_type_id, partial(
+            _vehicle_type, file=d.name, language=language, report=report), "vehicle_type")
     vehicles: dict[str, Vehicle] = {}
-    for name in ("vehicle_status", "free_bike_status"):
-        if (d := doc(name)) is not None and not vehicles:
-            f = d.name
-            vehicles = _collect(d, report, lambda v: v.vehicle_id,
-                                lambda r, i: _vehicle(r, i, f, report), "vehicle")
+    d = doc("vehicle_status") or doc("free_bike_status")
+    if d is not None:
+        vehicles = _collect(d, report, lambda v: v.vehicle_id, partial(
+            _vehicle, file=d.name, report=report), "vehicle")
     plans: dict[str, PricingPlan] = {}
     if (d := doc("system_pricing_plans")) is not None:
-        f = d.name
-        plans = _collect(d, report, lambda p: p.plan_id,
-                         lambda r, i: _plan(r, i, f, language, report), "plan")
+        plans = _collect(d, report, lambda p: p.plan_id, partial(
+            _plan, file=d.name, language=language, report=report), "plan")
     zones: list[GeofencingZone] = []
     global_rules: tuple[GeofencingRule, ...] = ()
     if (d := doc("geofencing_zones")) is not None:

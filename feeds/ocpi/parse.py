@@ -133,8 +133,8 @@ def parse_connector(raw: Any, report: IngestReport, *, row: int | None = None
     return Connector(
         connector_id=str(_text(raw.get("id"))),
         standard=standard,
-        format=ConnectorFormat(fmt) if fmt in ConnectorFormat.__members__ else None,
-        power_type=PowerType(power) if power in PowerType.__members__ else None,
+        format=ConnectorFormat(fmt) if fmt and fmt in ConnectorFormat.__members__ else None,
+        power_type=PowerType(power) if power and power in PowerType.__members__ else None,
         max_voltage_v=_int(raw.get("max_voltage")),
         max_amperage_a=_int(raw.get("max_amperage")),
         max_electric_power_w=_int(raw.get("max_electric_power")),
@@ -150,7 +150,7 @@ def parse_evse(raw: Any, report: IngestReport, *, row: int | None = None) -> Evs
         return None
     _unknown_keys(raw, EVSE_KEYS, "evse", report)
     status_raw = _text(raw.get("status"))
-    if status_raw in EvseStatus.__members__:
+    if status_raw and status_raw in EvseStatus.__members__:
         status = EvseStatus(status_raw)
     else:
         status = EvseStatus.UNKNOWN

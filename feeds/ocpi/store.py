@@ -154,7 +154,7 @@ class LocationStore:
         new = copy.deepcopy(loc)
         chain: list[dict[str, Any]] = [new]
         target: dict[str, Any] = new
-        ids = ("id", "country_code", "party_id")
+        ids: tuple[str, ...] = ("id", "country_code", "party_id")
         if evse_uid is not None:
             evse = _find(new.get("evses"), "uid", evse_uid)
             if evse is None:

@@ -2,7 +2,6 @@
 
 * :mod:`feeds.stpt_live.vehicles` — JSON snapshot -> :class:`StptVehicle` (SI units, Unix s).
 * :mod:`feeds.stpt_live.replay` — recorded AVL traces played back as a live feed.
-* :mod:`feeds.stpt_live.probes` — records -> :class:`routing.probes.ProbeTrack` arrays.
 """
 
 from feeds.stpt_live.replay import (

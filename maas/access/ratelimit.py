@@ -84,10 +84,13 @@ class RateLimiter(Protocol):
 
 
 def emission_interval_us(rate_per_min: int) -> int:
-    """GCRA emission interval ``T`` in microseconds for a budget of ``rate_per_min`` (>= 1)."""
+    """GCRA emission interval ``T`` in microseconds for a budget of ``rate_per_min`` (>= 1).
+
+    At least 1 µs: budgets above 60 million per minute behave as 60 million per minute.
+    """
     if rate_per_min < 1:
         raise ValueError(f"rate_per_min: must be >= 1 (got {rate_per_min})")
-    return _US_PER_MIN // rate_per_min
+    return max(1, _US_PER_MIN // rate_per_min)
 
 
 def _decision(allowed: int, wait_us: int, remaining: int, limit: int) -> RateDecision:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from time import perf_counter
 from typing import Annotated
 
 import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 
 from maas.deps import PlannerDep
+from maas.observability.metrics import metrics_of
 from maas.schemas.plan import PlanOut
 from maas.services.planning import PlanParams
 
@@ -57,4 +59,8 @@ async def plan(
     )
     req = service.build_request(params)
     limiter = request.app.state.routing_limiter
-    return await anyio.to_thread.run_sync(service.plan, req, limiter=limiter)
+    t0 = perf_counter()
+    out = await anyio.to_thread.run_sync(service.plan, req, limiter=limiter)
+    metrics_of(request.app).observe_plan(",".join(sorted(m.value for m in req.modes)),
+                                         perf_counter() - t0)
+    return out

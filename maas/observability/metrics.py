@@ -18,6 +18,8 @@ and ``/metrics`` aggregates all of them (the folder must be emptied when the ser
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
@@ -54,6 +56,20 @@ def normalise_modes(modes: str) -> str:
 def multiprocess_dir() -> str | None:
     """The Prometheus multi-process folder, or ``None`` in single-process mode."""
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def prepare_multiprocess_dir(path: Path) -> Path:
+    """Empty (or create) ``path`` and set ``PROMETHEUS_MULTIPROC_DIR`` to it for child processes.
+
+    Call it in the parent before starting uvicorn with several workers (each worker process
+    imports ``prometheus_client`` fresh and then writes its samples there). Samples of a
+    previous run are deleted so that counters restart from zero with the server.
+    """
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return path
 
 
 class Metrics:

@@ -137,7 +137,7 @@ class Planner:
         if Mode.TRANSIT in req.modes:
             out.extend(self._transit(w, req, realtime))
         direct: list[tuple[Mode, StreetProfile, int]] = []
-        if Mode.WALK in req.modes or req.modes == frozenset({Mode.TRANSIT}):
+        if Mode.WALK in req.modes:
             direct.append((Mode.WALK, WalkProfile(speed_mps=req.walk_speed_mps),
                            req.max_direct_walk_s))
         if Mode.BIKE in req.modes:
@@ -148,7 +148,7 @@ class Planner:
             it = self._direct(w, req, mode, profile, limit)
             if it is not None:
                 out.append(it)
-        return _pareto(out)[: max(req.num_itineraries, 1) + len(direct)]
+        return _pareto(out, arrive_by=req.arrive_by)[: max(req.num_itineraries, 1) + len(direct)]
 
     # -- access / egress --------------------------------------------------------------------
     def _walk_profile(self, req: PlanRequest) -> StreetProfile:
@@ -414,12 +414,16 @@ def _dominates(a: Itinerary, b: Itinerary) -> bool:
     return all(x <= y for x, y in zip(ka, kb, strict=True)) and ka != kb
 
 
-def _pareto(items: list[Itinerary]) -> list[Itinerary]:
-    """Drop duplicates and dominated itineraries; order by arrival, departure, transfers."""
+def _pareto(items: list[Itinerary], *, arrive_by: bool = False) -> list[Itinerary]:
+    """Drop duplicates and dominated itineraries; order by arrival (arrive-by: by departure,
+    latest first), then transfers and walking."""
     uniq: dict[tuple[object, ...], Itinerary] = {}
     for it in items:
         uniq.setdefault(it.signature(), it)
     cands = list(uniq.values())
     kept = [a for a in cands if not any(_dominates(b, a) for b in cands if b is not a)]
+    if arrive_by:
+        return sorted(kept, key=lambda i: (-i.dep_s, i.arr_s, i.transfers, i.walk_s,
+                                           [leg.mode for leg in i.legs]))
     return sorted(kept, key=lambda i: (i.arr_s, -i.dep_s, i.transfers, i.walk_s,
                                        [leg.mode for leg in i.legs]))

@@ -294,17 +294,17 @@ def ea_run(net, rt, xfer, svc_active, opts, src_stops, src_times, tgt_index, tgt
         n_marked = 0
         n_imp = 0
 
-        for q in range(n_pat):
-            p = pat_list[q]
-            i0 = pat_first[p]
-            pat_first[p] = -1
-            ps0 = pattern_stop_start[p]
-            length = pattern_stop_start[p + 1] - ps0
-            t0 = pattern_trip_start[p]
-            nt = pattern_trip_start[p + 1] - t0
-            base = pattern_st_start[p]
-            for d in range(-1, 2):
-                dd = d * DAY_S
+        # today's trips first: the target bound they set prunes most next-day scans
+        for d in (0, -1, 1):
+            dd = d * DAY_S
+            for q in range(n_pat):
+                p = pat_list[q]
+                i0 = pat_first[p]
+                ps0 = pattern_stop_start[p]
+                length = pattern_stop_start[p + 1] - ps0
+                t0 = pattern_trip_start[p]
+                nt = pattern_trip_start[p + 1] - t0
+                base = pattern_st_start[p]
                 if not has_delay:
                     if pattern_max_s[p] + dd < min_time:
                         continue
@@ -361,6 +361,8 @@ def ea_run(net, rt, xfer, svc_active, opts, src_stops, src_times, tgt_index, tgt
                     if kk >= 0:
                         cur = kk
                         bpos = i
+        for q in range(n_pat):
+            pat_first[pat_list[q]] = -1
 
         for m in range(n_imp):
             s = imp_list[m]
@@ -631,7 +633,10 @@ def mc_run(
                                 rw = w + tgt_walk[ti]
                                 if not _res_dominated(res, n_res, k, ra, rw):
                                     for j in range(n_res):
-                                        if r_dead[j] == 0 and r_arr[j] >= ra and r_walk[j] >= rw:
+                                        if (
+                                            r_dead[j] == 0 and r_round[j] >= k
+                                            and r_arr[j] >= ra and r_walk[j] >= rw
+                                        ):
                                             r_dead[j] = 1
                                     if n_res >= r_arr.shape[0]:
                                         overflow = True

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from routing.realtime import OverlayBuilder, RealtimeOverlay
+from routing.timetable import Timetable
 from tests.support.timetable_factory import DAY, TripSpec, build_timetable, hms
 
 
-def tt2():  # type: ignore[no-untyped-def]
+def tt2() -> Timetable:
     return build_timetable(
         stops=["A", "B", "C"],
         trips=[TripSpec("R", ["A", "B", "C"], [("08:00", "08:01"), "08:05", "08:10"]),

@@ -122,7 +122,7 @@ def overlay_of(tt: Timetable, entities: list[dict[str, Any]], **kw: Any,
 
 
 def trip_of(tt: Timetable, name: str) -> int:
-    return [t for t in range(tt.n_trips) if tt.names.trip_ids[tt.trip_gtfs[t]] == name][0]
+    return next(t for t in range(tt.n_trips) if tt.names.trip_ids[tt.trip_gtfs[t]] == name)
 
 
 def rt_arrivals(tt: Timetable, ov: RealtimeOverlay, name: str, day: int = DAY) -> list[int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 import pytest
@@ -10,15 +9,10 @@ from fastapi import FastAPI
 
 from maas.access.middleware import ClientDep, install_access_control
 from maas.errors import install_error_handlers
-from maas.settings import Settings
-
-with warnings.catch_warnings():
-    # Starlette >= 1.x warns at import that its TestClient prefers the `httpx2` package.
-    warnings.simplefilter("ignore", UserWarning)
-    from starlette.testclient import TestClient
+from maas.settings import Settings, load_settings
 
 AppFactory = Callable[..., FastAPI]
-__all__ = ["AppFactory", "TestClient", "build_app"]
+__all__ = ["AppFactory", "build_app"]
 
 
 def build_app(settings: Settings) -> FastAPI:
@@ -44,7 +38,7 @@ def make_app(redis_url: str) -> AppFactory:
     """Build an app against the test's Redis (``redis_url=None`` for the embedded mode)."""
 
     def make(*, anonymous: int = 3, keyed: int = 5, redis: str | None = redis_url) -> FastAPI:
-        return build_app(Settings(anonymous_rate_per_min=anonymous, key_rate_per_min=keyed,
+        return build_app(load_settings(anonymous_rate_per_min=anonymous, key_rate_per_min=keyed,
                                   redis_url=redis))
 
     return make

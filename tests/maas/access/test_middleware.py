@@ -7,8 +7,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import redis
+from fastapi.testclient import TestClient
+
 from maas.access.keys import create_key, revoke_key
-from tests.maas.access.conftest import AppFactory, TestClient
+from tests.maas.access.conftest import AppFactory
 
 PROBLEM = "application/problem+json"
 

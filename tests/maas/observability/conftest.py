@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -13,14 +12,9 @@ from fastapi import FastAPI
 from maas.errors import install_error_handlers
 from maas.observability.metrics import MetricsDep
 from maas.observability.middleware import install_observability
-from maas.settings import Settings
+from maas.settings import load_settings
 
-with warnings.catch_warnings():
-    # Starlette >= 1.x warns at import that its TestClient prefers the `httpx2` package.
-    warnings.simplefilter("ignore", UserWarning)
-    from starlette.testclient import TestClient
-
-__all__ = ["TestClient", "build_app"]
+__all__ = ["build_app"]
 
 route_log = logging.getLogger("maas.test_route")
 
@@ -44,7 +38,7 @@ def build_app(log_stream: io.StringIO) -> FastAPI:
     def boom() -> None:
         raise RuntimeError("boom")
 
-    install_observability(app, Settings(log_level="INFO"), log_stream=log_stream)
+    install_observability(app, load_settings(log_level="INFO"), log_stream=log_stream)
     return app
 
 

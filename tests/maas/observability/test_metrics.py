@@ -8,10 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from maas.observability.metrics import Metrics, metrics_of, normalise_modes
-from tests.maas.observability.conftest import TestClient, build_app
+from maas.observability.metrics import (
+    Metrics,
+    metrics_of,
+    normalise_modes,
+    prepare_multiprocess_dir,
+)
+from tests.maas.observability.conftest import build_app
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -64,8 +71,8 @@ def test_unhandled_error_is_counted_as_500(log_stream: io.StringIO) -> None:
         resp = c.get("/v1/boom")
     assert resp.status_code == 500
     assert resp.headers["content-type"].startswith("application/problem+json")
-    errors = metrics_of(app).errors.labels("GET", "/v1/boom", "500")
-    assert errors._value.get() == 1
+    got = samples(metrics_of(app).render().decode())
+    assert got[("maas_http_errors_total", lbl(method="GET", route="/v1/boom", status="500"))] == 1
 
 
 def test_two_apps_keep_separate_registries(log_stream: io.StringIO) -> None:
@@ -94,10 +101,17 @@ if sys.argv[2] == "render":
 """
 
 
-def test_multiprocess_mode_aggregates_every_process(tmp_path: Path) -> None:
+def test_multiprocess_mode_aggregates_every_process(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Two worker processes observe; a third process's /metrics text holds both samples."""
-    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
-           "PYTHONPATH": str(REPO)}
+    folder = tmp_path / "prom"
+    folder.mkdir()
+    (folder / "counter_999.db").write_bytes(b"stale samples of a previous run")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")  # restored (removed) after the test
+    prepare_multiprocess_dir(folder)
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(folder)
+    assert list(folder.iterdir()) == []
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     for seconds in ("0.5", "1.5"):
         subprocess.run([sys.executable, "-c", _CHILD, seconds, "-"], env=env, check=True)
     out = subprocess.run([sys.executable, "-c", _CHILD, "2.0", "render"], env=env, check=True,

@@ -33,30 +33,34 @@ HORIZON = CONFIG.max_travel_s
 
 
 @st.composite
-def feeds(draw: st.DrawFn, max_trips: int = 7) -> Timetable:
+def feeds(draw: st.DrawFn, max_trips: int = 7) -> tuple[Timetable, list[int], list[int]]:
     """A random tiny feed."""
-    n = draw(st.integers(3, 6))
+    n = draw(st.integers(3, 5))
     stops = list(NAMES[:n])
     trips: list[TripSpec] = []
-    n_routes = draw(st.integers(1, 3))
+    n_routes = draw(st.integers(2, 4))
     for r in range(n_routes):
-        length = draw(st.integers(2, 4))
-        seq = [draw(st.sampled_from(stops))]
-        while len(seq) < length:
-            s = draw(st.sampled_from(stops))
-            if s != seq[-1]:
-                seq.append(s)
-        for _ in range(draw(st.integers(1, max(1, max_trips // n_routes)))):
-            t = draw(st.integers(20, 28)) * 3600 + draw(st.integers(0, 11)) * 300
+        # routes cover stretches of a line of stops (so most queries need a change), some
+        # run backwards, skip stops, or loop back to an earlier stop
+        a = draw(st.integers(0, n - 2))
+        b = draw(st.integers(a + 1, n - 1))
+        seq = [stops[i] for i in range(a, b + 1) if i in (a, b) or draw(st.booleans())]
+        if draw(st.integers(0, 4)) == 0:
+            seq.reverse()
+        if len(seq) >= 3 and draw(st.integers(0, 5)) == 0:
+            seq.append(seq[0])
+        length = len(seq)
+        for _ in range(draw(st.integers(2, max(2, max_trips // n_routes)))):
+            t = 23 * 3600 + draw(st.integers(0, 60)) * 60
             times: list[tuple[int, int]] = []
             for i in range(length):
                 if i:
-                    t += draw(st.integers(1, 6)) * 300
+                    t += draw(st.integers(1, 20)) * 60
                 dwell = draw(st.sampled_from([0, 0, 60]))
                 times.append((t, t + dwell))
                 t += dwell
-            pick = [draw(st.sampled_from([0, 0, 0, 1])) for _ in seq]
-            drop = [draw(st.sampled_from([0, 0, 0, 1])) for _ in seq]
+            pick = [int(draw(st.integers(0, 9)) == 0) for _ in seq]
+            drop = [int(draw(st.integers(0, 9)) == 0) for _ in seq]
             trips.append(
                 TripSpec(
                     f"R{r}", seq, times,
@@ -66,37 +70,41 @@ def feeds(draw: st.DrawFn, max_trips: int = 7) -> Timetable:
                 )
             )  # fmt: skip
     transfers: list[TransferSpec] = []
-    for _ in range(draw(st.integers(0, 6))):
+    for _ in range(draw(st.integers(0, 8))):
         a, b = draw(st.sampled_from(stops)), draw(st.sampled_from(stops))
-        kind = draw(st.sampled_from([TRANSFER_FOOTPATH] * 3 + [0, 1, 2, 3]))
+        kind = draw(st.sampled_from([TRANSFER_FOOTPATH] * 4 + [0, 1, 2, 3]))
         if kind == TRANSFER_FOOTPATH and a == b:
             continue
         secs = draw(st.integers(0, 8)) * 60
         transfers.append(TransferSpec(a, b, kind, secs, draw(st.integers(0, 800))))
-    wc = {s: draw(st.sampled_from([0, 1, 1, 2])) for s in stops}
-    return build_timetable(
+    wc = {s: draw(st.sampled_from([0, 1, 1, 1, 2])) for s in stops}
+    tt = build_timetable(
         stops, trips, transfers=transfers, stop_wheelchair=wc,
         services={"odd": [DAY - 1, DAY + 1], "today": [DAY]},
     )  # fmt: skip
+    # queries start where routes start and end where routes end, so most have answers
+    origins = sorted({NAMES.index(t.stops[0]) for t in trips} | {0})
+    dests = sorted({NAMES.index(t.stops[-1]) for t in trips} | {n - 1})
+    return tt, origins, dests
 
 
 @st.composite
-def queries(draw: st.DrawFn) -> dict[str, int]:
+def queries(draw: st.DrawFn, origins: list[int], dests: list[int]) -> dict[str, int]:
     """Random query parameters."""
     return {
-        "origin": draw(st.integers(0, 2)),
-        "dest": draw(st.integers(0, 2)),
-        "time_s": draw(st.integers(18, 30)) * 3600 + draw(st.integers(0, 3)) * 900,
-        "mts": draw(st.sampled_from([0, 60, 300])),
+        "origin": draw(st.sampled_from(origins)),
+        "dest": draw(st.sampled_from(dests)),
+        "time_s": 22 * 3600 + draw(st.integers(0, 10)) * 600,
+        "mts": draw(st.sampled_from([0, 120, 300])),
         "walk_m": draw(st.sampled_from([0, 300, 1000])),
-        "wc": draw(st.sampled_from([0, 0, 1, 2])),
-        "max_tr": draw(st.sampled_from([0, 1, 2])),
+        "wc": draw(st.sampled_from([0, 0, 0, 1, 2])),
+        "max_tr": draw(st.sampled_from([0, 1, 2, 2])),
     }
 
 
 def _request(q: dict[str, int], tt: Timetable, **kw: object) -> TransitRequest:
     return TransitRequest(
-        (StopTime(q["origin"] % tt.n_stops),), (StopTime((q["dest"] + 1) % tt.n_stops),),
+        (StopTime(q["origin"]),), (StopTime(q["dest"]),),
         DAY, q["time_s"], min_transfer_s=q["mts"], max_transfer_walk_m=q["walk_m"],
         wheelchair=Wheelchair(q["wc"]), max_transfers=q["max_tr"], **kw,  # type: ignore[arg-type]
     )  # fmt: skip
@@ -114,14 +122,25 @@ def _best_by_vehicles(journeys: list, kmax: int) -> list[float]:  # type: ignore
     return out
 
 
+@st.composite
+def cases(draw: st.DrawFn, max_trips: int = 9) -> tuple[Timetable, dict[str, int]]:
+    """A feed and a query on it."""
+    tt, origins, dests = draw(feeds(max_trips))
+    q = draw(queries(origins, dests))
+    if q["dest"] == q["origin"]:
+        q["dest"] = max(dests) if max(dests) != q["origin"] else min(dests)
+    return tt, q
+
+
 SETTINGS = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example, HealthCheck.data_too_large]
 )
 
 
 @SETTINGS
-@given(feeds(), queries())
-def test_earliest_arrival_matches_csa_and_time_expanded(tt: Timetable, q: dict[str, int]) -> None:
+@given(cases())
+def test_earliest_arrival_matches_csa_and_time_expanded(case: tuple[Timetable, dict[str, int]]) -> None:
+    tt, q = case
     state = RaptorState(tt, CONFIG)
     req = _request(q, tt)
     journeys = earliest_arrival(state, req)
@@ -141,8 +160,9 @@ def test_earliest_arrival_matches_csa_and_time_expanded(tt: Timetable, q: dict[s
 
 
 @SETTINGS
-@given(feeds(max_trips=5), queries())
-def test_pareto_matches_brute_force(tt: Timetable, q: dict[str, int]) -> None:
+@given(cases(max_trips=6))
+def test_pareto_matches_brute_force(case: tuple[Timetable, dict[str, int]]) -> None:
+    tt, q = case
     state = RaptorState(tt, CONFIG)
     req = _request(q, tt)
     got = pareto_search(state, req)
@@ -159,8 +179,9 @@ def test_pareto_matches_brute_force(tt: Timetable, q: dict[str, int]) -> None:
 
 
 @SETTINGS
-@given(feeds(max_trips=5), queries(), st.sampled_from([1800, 3600, 7200]))
-def test_range_matches_brute_force(tt: Timetable, q: dict[str, int], window: int) -> None:
+@given(cases(max_trips=6), st.sampled_from([1800, 3600, 7200]))
+def test_range_matches_brute_force(case: tuple[Timetable, dict[str, int]], window: int) -> None:
+    tt, q = case
     state = RaptorState(tt, CONFIG)
     req = _request(q, tt, window_s=window)
     got = range_search(state, req)
@@ -177,8 +198,9 @@ def test_range_matches_brute_force(tt: Timetable, q: dict[str, int], window: int
 
 
 @SETTINGS
-@given(feeds(max_trips=5), queries())
-def test_arrive_by_matches_brute_force(tt: Timetable, q: dict[str, int]) -> None:
+@given(cases(max_trips=6))
+def test_arrive_by_matches_brute_force(case: tuple[Timetable, dict[str, int]]) -> None:
+    tt, q = case
     state = RaptorState(tt, CONFIG)
     req = _request(q, tt, arrive_by=True)
     got = latest_departure(state, req)
