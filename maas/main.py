@@ -6,11 +6,11 @@ import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from maas.api import feeds, health, plan
 from maas.access.middleware import install_access_control
+from maas.api import feeds, health, plan
 from maas.errors import install_error_handlers
-from maas.observability.middleware import install_observability
 from maas.lifespan import lifespan
+from maas.observability.middleware import install_observability
 from maas.settings import Settings, load_settings
 
 

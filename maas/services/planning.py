@@ -127,7 +127,7 @@ class PlanService:
         if stop >= 0:
             return PlaceOut(name=names.stop_names[stop], lat=lat, lon=lon,
                             stop_id=names.stop_ids[stop])
-        return PlaceOut(name=fallback, lat=round(lat, 7), lon=round(lon, 7))
+        return PlaceOut(name=fallback, lat=round(lat, 7), lon=round(lon, 7), stop_id=None)
 
     def _leg(self, req: PlanRequest, leg: PlanLeg, i: int, n: int) -> LegOut:
         names = self.network.timetable.names
