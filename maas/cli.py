@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from feeds.errors import FeedError
@@ -18,8 +19,8 @@ from routing.errors import SnapshotError
 
 app = typer.Typer(help="Timisoara MaaS backend", no_args_is_help=True, add_completion=False)
 app.add_typer(keys_app, name="keys", help="Partner API keys (stored hashed in Redis).")
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 BundleArg = Annotated[Path, typer.Argument(help="City bundle folder (city.toml, gtfs/, osm/).")]
 
@@ -40,7 +41,7 @@ def _build(bundle: Path, out_dir: Path | None, *, force: bool, quiet: bool = Fal
         err.print(f"snapshot up to date: {folder}")
     else:
         for r in reports:
-            err.print(r.format_text())
+            err.print(r.format_text(), markup=False)
         err.print(f"built {folder} in {time.perf_counter() - t0:.1f} s")
     return folder
 
@@ -55,7 +56,7 @@ def build(
     try:
         folder = _build(bundle, out_dir, force=force)
     except (FeedError, SnapshotError) as exc:
-        err.print(f"[red]build failed:[/red] {exc}")
+        err.print(f"[red]build failed:[/red] {escape(str(exc))}")
         err.print("the previous snapshot (if any) stays current")
         raise typer.Exit(2) from None
     out.print(str(folder))
@@ -69,11 +70,11 @@ def validate(bundle: BundleArg) -> None:
     try:
         network, reports = build_network(bundle)
     except (FeedError, SnapshotError) as exc:
-        err.print(f"[red]invalid:[/red] {exc}")
+        err.print(f"[red]invalid:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
     skipped = 0
     for r in reports:
-        out.print(r.format_text())
+        out.print(r.format_text(), markup=False)
         skipped += r.total_skipped
     tt = network.timetable
     out.print(f"ok: {tt.n_stops} stops, {tt.n_trips} trips, {tt.n_stop_times} stop_times, "
@@ -102,7 +103,7 @@ def serve(
         settings = load_settings()
         _build(bundle, settings.snapshot_root, force=False)
     except (FeedError, SnapshotError, SettingsError) as exc:
-        err.print(f"[red]cannot serve:[/red] {exc}")
+        err.print(f"[red]cannot serve:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
     if workers > 1:
         from maas.observability.metrics import prepare_multiprocess_dir
@@ -130,7 +131,7 @@ def estimate_timetable(
         err.print(f"[red]shared data folder absent:[/red] {shared_data}")
         raise typer.Exit(2)
     report = estimate_command(shared_data, bundle)
-    err.print(report.format_text())
+    err.print(report.format_text(), markup=False)
 
 
 @app.command("derive-live")
@@ -149,7 +150,7 @@ def derive_live(
         raise typer.Exit(2)
     report = derive_city_live_files(pbfs[0], bundle, bike_network=network,
                                     country_code=country, language=language)
-    err.print(report.format_text())
+    err.print(report.format_text(), markup=False)
 
 
 def main() -> None:
