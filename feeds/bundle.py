@@ -106,7 +106,9 @@ def input_hash(bundle: Path, config: CityConfig) -> str:
     return h.hexdigest()[:16]
 
 
-def build_network(bundle: Path, *, progress: Progress | None = None) -> tuple[Network, list[IngestReport]]:
+def build_network(
+    bundle: Path, *, progress: Progress | None = None
+) -> tuple[Network, list[IngestReport]]:
     """Compile a bundle into a checked :class:`Network` (raises :class:`FeedError` if unusable)."""
     from feeds.gtfs import compile_timetable, merge_feeds, read_gtfs
     from feeds.osm import read_osm_pbf
@@ -149,7 +151,9 @@ def build_network(bundle: Path, *, progress: Progress | None = None) -> tuple[Ne
         streets, links, timetable.stop_lat, timetable.stop_lon,
         max_m=config.max_footpath_m, walk_speed_mps=config.walk_speed_mps,
     )
-    timetable = with_footpaths(timetable, fp_from, fp_to, fp_m, walk_speed_mps=config.walk_speed_mps)
+    timetable = with_footpaths(
+        timetable, fp_from, fp_to, fp_m, walk_speed_mps=config.walk_speed_mps
+    )
     tz = config.timezone or timetable.names.timezone or "UTC"
     bbox = config.bbox or (
         float(timetable.stop_lon.min()), float(timetable.stop_lat.min()),

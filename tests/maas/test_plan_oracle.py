@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,6 @@ from tests.maas.conftest import serve
 from tests.oracles.csa import csa_earliest
 from tests.oracles.transit_rules import Rules
 
-
 #: Time window [t0, t1] (seconds of the query day) of the current query: runs entirely outside
 #: it cannot matter (a connection departing before the query time cannot be boarded, one
 #: arriving after the horizon is ignored by the scan), so the oracle scans only the others.
@@ -32,7 +31,7 @@ WINDOW: list[int] = [0, 1 << 40]
 def _cache_oracle_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     """The reference scan rebuilds its trip runs per query; build them once per timetable and
     hand it only the runs overlapping the query's time window (an exact restriction)."""
-    import tests.oracles.csa as csa
+    from tests.oracles import csa
 
     cache: dict[tuple[int, object, str], object] = {}
     full_runs, full_transfers = csa.runs, csa.transfers
@@ -98,7 +97,7 @@ def _agree(client: TestClient, root: Path, day: date, hours: tuple[int, int], se
     for _ in range(n_queries):
         a, b = rng.sample(boarding, 2)
         t = rng.randrange(hours[0] * 3600, hours[1] * 3600)
-        when = (service_base(d, tz) + __import__("datetime").timedelta(seconds=t))
+        when = service_base(d, tz) + timedelta(seconds=t)
         local = when.astimezone(tz).replace(tzinfo=None).isoformat()
         r = client.get("/v1/plan", params={
             "from": f"stop:{tt.names.stop_ids[a]}", "to": f"stop:{tt.names.stop_ids[b]}",
