@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from maas.access.middleware import install_access_control
-from maas.api import feeds, health, plan
+from maas.api import dashboard, feeds, health, isochrone, plan, stops
 from maas.errors import install_error_handlers
 from maas.lifespan import lifespan
 from maas.observability.middleware import install_observability
@@ -42,6 +42,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(feeds.router)
     app.include_router(plan.router)
+    app.include_router(stops.router)
+    app.include_router(isochrone.router)
+    app.include_router(dashboard.router)
     return app
 
 

@@ -41,7 +41,7 @@ Footpaths = tuple[I32, I32, I32]
 
 
 @njit(cache=True)
-def _bounded_footpaths(  # noqa: PLR0917 -- numba kernels take positional arrays
+def _bounded_footpaths(
     first_out: np.ndarray,
     head: np.ndarray,
     weight_m: np.ndarray,

@@ -113,7 +113,7 @@ def _seg_proj(x: F64, y: F64, cum: F64, px: float, py: float) -> tuple[F64, F64]
 
 
 @njit(cache=True)
-def _project_sequence(x: F64, y: F64, cum: F64, px: F64, py: F64,  # noqa: PLR0917 (numba)
+def _project_sequence(x: F64, y: F64, cum: F64, px: F64, py: F64,
                       slack_m: float) -> tuple[F64, F64]:
     out_s = np.empty(len(px))
     out_d = np.empty(len(px))
@@ -146,7 +146,7 @@ PROGRESS_MARGIN_M = 150.0
 
 
 @njit(cache=True)
-def _project_track(x: F64, y: F64, cum: F64, px: F64, py: F64,  # noqa: PLR0917 (numba)
+def _project_track(x: F64, y: F64, cum: F64, px: F64, py: F64,
                    t: F64) -> tuple[F64, F64]:
     out_s = np.empty(len(px))
     out_d = np.empty(len(px))

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from maas.deps import StateDep
+from maas.state import AppState
 
 router = APIRouter(prefix="/v1", tags=["feeds"])
 
@@ -45,6 +46,25 @@ class FeedsOut(BaseModel):
     feeds: list[FeedOut]
 
 
+def _live_feeds(state: AppState) -> list[FeedOut]:
+    """Realtime feeds of :mod:`maas.realtime` (replay, GTFS-RT files, closures)."""
+    from maas.realtime.hub import current_hub
+
+    now = time.time()
+    out = []
+    for st in current_hub(state).statuses.values():
+        report = dict(st.report)
+        if st.note:
+            report["note"] = st.note
+        out.append(FeedOut(
+            kind=st.kind, source=st.source, label=st.label, version=str(st.version),
+            last_update=None if st.last_update_s is None else time.strftime(
+                "%Y-%m-%dT%H:%M:%SZ", time.gmtime(st.last_update_s)),
+            age_s=None if st.last_update_s is None else round(now - st.last_update_s, 1),
+            fresh=st.last_update_s is not None, report=report))
+    return out
+
+
 @router.get("/feeds", response_model=FeedsOut, summary="Feeds, versions and ingest reports")
 def list_feeds(state: StateDep) -> FeedsOut:
     """The network version and every static feed's ingest summary (live feeds added later)."""
@@ -65,6 +85,7 @@ def list_feeds(state: StateDep) -> FeedsOut:
             version=report.get("info", {}).get("feed_version"),
             last_update=net.meta.built_at, report=report,
         ))
+    feeds.extend(_live_feeds(state))
     return FeedsOut(
         network=NetworkOut(
             name=net.meta.name, version=net.meta.version, built_at=net.meta.built_at,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from time import perf_counter
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 
 from maas.deps import PlannerDep
 from maas.observability.metrics import metrics_of
+from maas.realtime.hub import current_hub
 from maas.schemas.plan import PlanOut
 from maas.services.planning import PlanParams
 
@@ -59,8 +61,10 @@ async def plan(
     )
     req = service.build_request(params)
     limiter = request.app.state.routing_limiter
+    realtime = current_hub(request.app.state.maas).realtime_arrays(req.day)
     t0 = perf_counter()
-    out = await anyio.to_thread.run_sync(service.plan, req, limiter=limiter)
+    out = await anyio.to_thread.run_sync(partial(service.plan, req, realtime=realtime),
+                                         limiter=limiter)
     metrics_of(request.app).observe_plan(",".join(sorted(m.value for m in req.modes)),
                                          perf_counter() - t0)
     return out

@@ -178,7 +178,7 @@ return v
 class RedisLiveStore:
     """Live store shared by every API replica and the worker.
 
-    Reads cost one ``HGET`` of the version while the cached payload is current. After a
+    Reads cost one ``HMGET`` of the version while the cached payload is current. After a
     failed read the store is not retried for ``retry_after_s`` seconds, so a Redis outage
     adds no per-request timeout; meanwhile reads return the cached blob marked unreachable.
 
@@ -248,12 +248,14 @@ class RedisLiveStore:
         if self._unavailable():
             return self._cached(feed)
         try:
-            raw_v = self._client.hget(_VERSIONS_KEY, feed)
+            raw_v, raw_w = self._client.hmget(f"{_PREFIX}:{feed}:meta", "version", "written_at")
             if raw_v is None:
                 return None
-            version = int(raw_v)
+            # (version, written_at) identifies a write even if Redis restarts empty and the
+            # counter starts again at 1
             cached = self._cache.get(feed)
-            if cached is not None and cached.version == version:
+            if (cached is not None and cached.version == int(raw_v)
+                    and cached.written_at == float(raw_w)):
                 return cached
             pipe = self._client.pipeline(transaction=True)
             pipe.hgetall(f"{_PREFIX}:{feed}:meta")
@@ -312,6 +314,10 @@ def _blob_from_hash(feed: str, meta: dict[bytes, bytes], payload: bytes) -> Live
                     int(s("ttl_s")), s("label"), payload=payload)
 
 
+def _same_write(a: LiveMeta, b: LiveMeta) -> bool:
+    return a.version == b.version and a.written_at == b.written_at
+
+
 def parse_updated_message(data: bytes | str) -> tuple[str, int]:
     """``(feed, version)`` of a :data:`UPDATED_CHANNEL` message."""
     obj = json.loads(data)
@@ -355,14 +361,14 @@ class LiveReader(Generic[T]):
         if blob is None:
             return None
         last = self._last
-        if last is not None and last.meta.version == blob.version:
+        if last is not None and _same_write(last.meta, blob):
             if last.meta.unreachable != blob.unreachable:
                 last = Decoded(blob.meta, last.value)
                 self._last = last
             return last
         with self._lock:
             last = self._last
-            if last is None or last.meta.version != blob.version:
+            if last is None or not _same_write(last.meta, blob):
                 try:
                     value = self._decode(blob.payload)
                 except Exception:  # a corrupt blob must not break requests

@@ -36,6 +36,7 @@ from routing.planner.request import Mode, Place, PlanRequest
 from routing.raptor import RaptorState, earliest_arrival, latest_departure
 from routing.raptor.state import RealtimeArrays
 from routing.request import StopTime, TransitRequest, Wheelchair
+from routing.shared_mobility import SharedMobility, SharedRouter
 from routing.street import StreetPath, StreetRouter, StreetSearchState, get_router
 from routing.street.profiles import BikeProfile, CarProfile, StreetProfile, WalkProfile
 
@@ -97,6 +98,7 @@ class Planner:
         self.stop_tree = cKDTree(self.proj.xy(np.asarray(tt.stop_lat), np.asarray(tt.stop_lon)))
         self.route_modes = [route_mode(int(t)) for t in np.asarray(tt.route_type)]
         self.pattern_route = np.asarray(tt.pattern_route)
+        self.shared_router = SharedRouter(self.router) if self.router is not None else None
         self._local = threading.local()
 
     # -- per-thread state -------------------------------------------------------------------
@@ -130,8 +132,13 @@ class Planner:
             raise InvalidRequestError(f"stop={stop!r}: out of range")
         return Place(float(tt.stop_lat[stop]), float(tt.stop_lon[stop]), stop)
 
-    def plan(self, req: PlanRequest, *, realtime: RealtimeArrays | None = None) -> list[Itinerary]:
-        """Itineraries for ``req``: Pareto-filtered, without duplicates, in a stable order."""
+    def plan(self, req: PlanRequest, *, realtime: RealtimeArrays | None = None,
+             shared: SharedMobility | None = None) -> list[Itinerary]:
+        """Itineraries for ``req``: Pareto-filtered, without duplicates, in a stable order.
+
+        ``shared`` (live bike/car share and chargers) adds BIKESHARE / CARSHARE options and
+        the EV option of ``req.ev_connector`` (see :mod:`routing.shared_mobility`).
+        """
         w = self._worker()
         out: list[Itinerary] = []
         if Mode.TRANSIT in req.modes:
@@ -148,7 +155,13 @@ class Planner:
             it = self._direct(w, req, mode, profile, limit)
             if it is not None:
                 out.append(it)
-        return _pareto(out, arrive_by=req.arrive_by)[: max(req.num_itineraries, 1) + len(direct)]
+        n_shared = 0
+        if shared is not None and self.shared_router is not None:
+            extra = self.shared_router.plan(req, shared)
+            n_shared = len(extra)
+            out.extend(extra)
+        return _pareto(out, arrive_by=req.arrive_by)[
+            : max(req.num_itineraries, 1) + len(direct) + n_shared]
 
     # -- access / egress --------------------------------------------------------------------
     def _walk_profile(self, req: PlanRequest) -> StreetProfile:

@@ -72,6 +72,9 @@ class PlanRequest:
     max_direct_walk_s: int = 5_400
     max_direct_bike_s: int = 5_400
     max_direct_car_s: int = 7_200
+    ev_connector: str | None = None
+    """OCPI connector standard (e.g. ``IEC_62196_T2``): CAR/CARSHARE options end at a charger
+    with an AVAILABLE EVSE of this type near the destination (None = no EV option)."""
 
     def __post_init__(self) -> None:
         """Validate every field."""
@@ -95,5 +98,8 @@ class PlanRequest:
             raise InvalidRequestError(
                 f"max_transfer_walk_m={self.max_transfer_walk_m!r}: must be 0..5000"
             )
+        if self.ev_connector is not None and not (
+                0 < len(self.ev_connector) <= 40 and self.ev_connector.replace("_", "").isalnum()):
+            raise InvalidRequestError(f"ev_connector={self.ev_connector!r}: not a connector type")
         if not 60 <= self.max_access_s <= 3_600:
             raise InvalidRequestError(f"max_access_s={self.max_access_s!r}: must be 60..3600")

@@ -295,7 +295,7 @@ def ea_run(net, rt, xfer, svc_active, opts, src_stops, src_times, tgt_index, tgt
         n_imp = 0
 
         # today's trips first: the target bound they set prunes most next-day scans
-        for d in (0,):
+        for d in (0, -1, 1):
             dd = d * DAY_S
             for q in range(n_pat):
                 p = pat_list[q]

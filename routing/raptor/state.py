@@ -209,7 +209,7 @@ class RaptorState:
             return np.zeros((0, 3), dtype=np.uint8)
         words = tt.service_bits[:, dc >> 6]
         bits = (words >> (dc & 63).astype(np.uint64)) & np.uint64(1)
-        return np.ascontiguousarray((bits.astype(np.uint8) * ok.astype(np.uint8)))
+        return np.ascontiguousarray(bits.astype(np.uint8) * ok.astype(np.uint8))
 
     def mc_pool(self) -> tuple[Any, ...]:
         """Label pool of the multi-criteria search (grown on demand)."""

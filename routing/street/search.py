@@ -113,7 +113,7 @@ def _sift_down(
 
 
 @njit(cache=True)
-def _search(  # noqa: PLR0917 -- numba kernels take positional arrays
+def _search(
     first_out: np.ndarray,
     head: np.ndarray,
     cost: np.ndarray,
@@ -219,7 +219,7 @@ def _search(  # noqa: PLR0917 -- numba kernels take positional arrays
 
 
 @njit(cache=True)
-def _stops_from_labels(  # noqa: PLR0917 -- numba kernel
+def _stops_from_labels(
     dist: np.ndarray,
     node_a: np.ndarray,
     node_b: np.ndarray,
@@ -381,6 +381,35 @@ class StreetRouter:
         self._tail: npt.NDArray[np.int32] | None = None
         self._rev: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._kdtree: cKDTree | None = None
+        self._closed: dict[str, npt.NDArray[np.bool_]] = {}
+
+    # -- closures overlay ----------------------------------------------------------------
+
+    def set_closed_edges(self, profile_name: str, closed: npt.ArrayLike | None) -> None:
+        """Overlay: edges closed to every profile named ``profile_name`` (e.g. ``car``).
+
+        The graph is never edited: the profile's compiled costs get ``-1`` on closed edges
+        (recompiled on next use).  ``None`` (or an all-false mask) lifts every closure.
+        """
+        mask = None
+        if closed is not None:
+            mask = np.asarray(closed, dtype=np.bool_).copy()
+            if mask.shape != (self.graph.n_edges,):
+                raise InvalidRequestError(
+                    f"closed: shape {mask.shape} != ({self.graph.n_edges},) edges")
+            mask.setflags(write=False)
+        with self._lock:
+            if mask is None or not bool(mask.any()):
+                self._closed.pop(profile_name, None)
+            else:
+                self._closed[profile_name] = mask
+            for cache in (self._compiled, self._rev_cost):
+                for key in [k for k in cache if k[0].name == profile_name]:
+                    del cache[key]
+
+    def closed_edges(self, profile_name: str) -> npt.NDArray[np.bool_] | None:
+        """The closed-edge mask of a profile name, ``None`` when nothing is closed."""
+        return self._closed.get(profile_name)
 
     # -- cached derived data -------------------------------------------------------------
 
@@ -438,6 +467,9 @@ class StreetRouter:
             cost = profile.edge_length_m(self.graph)
         else:
             raise InvalidRequestError(f"metric must be 'time' or 'distance', got {metric!r}")
+        closed = self._closed.get(profile.name)
+        if closed is not None:
+            cost = np.where(closed, cost.dtype.type(-1), cost).astype(cost.dtype)
         cost.setflags(write=False)
         return _Compiled(cost=cost, h_scale=self._h_scale(cost))
 
@@ -463,10 +495,12 @@ class StreetRouter:
         got = self._rev_cost.get(key)
         if got is None:
             _, _, orig = self.reversed_csr()
-            got = np.ascontiguousarray(self.compiled(profile, metric).cost[orig])
+            comp = self.compiled(profile, metric)
+            got = np.ascontiguousarray(comp.cost[orig])
             got.setflags(write=False)
             with self._lock:
-                self._rev_cost[key] = got
+                if self._compiled.get(key) is comp:  # not invalidated meanwhile by a closure
+                    self._rev_cost[key] = got
         return got
 
     def warm(self, profiles: tuple[StreetProfile, ...], *, reverse: bool = True) -> None:
@@ -810,7 +844,7 @@ def one_to_many(
     )
 
 
-def stops_within(  # noqa: PLR0917 -- the planner's documented call shape
+def stops_within(
     state: StreetSearchState,
     graph: StreetGraph,
     profile: StreetProfile,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from maas.live.store import (
     parse_updated_message,
     stale_after_s,
 )
+from tests.maas.live.redis_proc import RedisProcess
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -90,20 +92,24 @@ def test_redis_put_publishes_update(redis_url: str) -> None:
     s.close()
 
 
-def test_redis_down_reads_cached_stale_and_writes_raise(redis_url: str) -> None:
-    s = RedisLiveStore(redis_url)
-    s.put("f", b"v1", feed_timestamp=time.time(), ttl_s=30)
-    assert s.get("f").is_fresh()  # type: ignore[union-attr]
-    dead = RedisLiveStore("redis://127.0.0.1:1/0", timeout_s=0.1)
-    assert dead.get("f") is None  # nothing cached, never raises
-    assert dead.versions() == {}
-    with pytest.raises(LiveStoreUnavailableError, match="cannot write live feed 'f'"):
-        dead.put("f", b"x", feed_timestamp=0.0, ttl_s=1)
-    # simulate an outage on a store that has a cached value
-    s._client.connection_pool.connection_kwargs["port"] = 1
-    s._client.connection_pool.disconnect()
-    blob = s.get("f")
-    assert blob is not None and blob.payload == b"v1" and blob.unreachable
-    assert not blob.is_fresh()
-    s.close()
-    dead.close()
+def test_redis_down_reads_cached_stale_and_writes_raise(tmp_path: Path) -> None:
+    server = RedisProcess(tmp_path)
+    server.start()
+    try:
+        s = RedisLiveStore(server.url, timeout_s=0.2, retry_after_s=0.0)
+        s.put("f", b"v1", feed_timestamp=time.time(), ttl_s=30)
+        assert s.get("f").is_fresh()  # type: ignore[union-attr]
+        server.stop()
+        blob = s.get("f")  # never raises: the cached value, marked unreachable (stale)
+        assert blob is not None and blob.payload == b"v1" and blob.unreachable
+        assert not blob.is_fresh()
+        assert s.versions() == {"f": 1}
+        with pytest.raises(LiveStoreUnavailableError, match="cannot write live feed 'f'"):
+            s.put("f", b"x", feed_timestamp=0.0, ttl_s=1)
+        server.start()  # empty again (no persistence): the writer's next put is version 1
+        assert s.put("f", b"v2", feed_timestamp=time.time(), ttl_s=30) == 1
+        blob = s.get("f")
+        assert blob is not None and blob.payload == b"v2" and blob.is_fresh()
+        s.close()
+    finally:
+        server.stop()

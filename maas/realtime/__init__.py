@@ -1,0 +1,1 @@
+"""Service side of realtime: overlay per network, STPT replay, congestion, closures."""
