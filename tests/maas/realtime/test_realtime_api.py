@@ -63,7 +63,7 @@ def tiny_rt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClie
 
 def _arrival(client: TestClient, frm: str, to: str, at: str) -> str:
     r = client.get("/v1/plan", params={"from": frm, "to": to, "time": at,
-                                       "max_transfer_walk_m": 0})
+                                       "max_transfer_walk_m": 0, "modes": "TRANSIT"})
     assert r.status_code == 200, r.text
     its = r.json()["itineraries"]
     return min(i["end_time"] for i in its) if its else ""
