@@ -130,6 +130,7 @@ def build_network(
             raise BundleError("GTFS source listed in city.toml not found", file=rel)
         feed_id = Path(rel).name.removesuffix(".zip") if multi else ""
         feed, report = read_gtfs(path, feed_id=feed_id)
+        report.info.update(read_feed_info(path))
         reports.append(report)
         feeds.append(feed)
     feed = merge_feeds(feeds) if multi else feeds[0]
@@ -175,6 +176,36 @@ def build_network(
     step("checking invariants")
     network.check_invariants()
     return network, reports
+
+
+def read_feed_info(path: Path) -> dict[str, str]:
+    """``feed_info.txt`` of a GTFS zip or folder as a dict (empty when absent or unreadable),
+    plus ``label: estimated`` when the publisher says the feed is estimated."""
+    import csv
+    import io
+    import zipfile
+
+    text = ""
+    try:
+        if path.is_dir():
+            f = path / "feed_info.txt"
+            text = f.read_text("utf-8-sig") if f.exists() else ""
+        else:
+            with zipfile.ZipFile(path) as zf:
+                names = [n for n in zf.namelist() if n.rsplit("/", 1)[-1] == "feed_info.txt"]
+                if names and zf.getinfo(names[0]).file_size < 1 << 20:
+                    text = zf.read(names[0]).decode("utf-8-sig", errors="replace")
+    except (OSError, zipfile.BadZipFile):
+        return {}
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if not rows:
+        return {}
+    info = {k: (v or "").strip() for k, v in rows[0].items() if k}
+    out = {k: info[k] for k in ("feed_publisher_name", "feed_version", "feed_start_date",
+                                "feed_end_date") if info.get(k)}
+    if "estimat" in info.get("feed_publisher_name", "").lower():
+        out["label"] = "estimated"
+    return out
 
 
 def default_snapshot_root(bundle: Path) -> Path:

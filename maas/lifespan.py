@@ -57,5 +57,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     state = open_state(settings)
     app.state.maas = state
+    from maas.live.runtime import open_live
+
+    app.state.live = open_live(settings, state.holder.network)
     threading.Thread(target=_warm, args=(state,), name="maas-warmup", daemon=True).start()
     yield
+    app.state.live.close()

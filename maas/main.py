@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from maas.access.middleware import install_access_control
-from maas.api import dashboard, feeds, health, isochrone, plan, stops
+from maas.api import dashboard, feeds, health, isochrone, mobility, plan, stops
 from maas.errors import install_error_handlers
 from maas.lifespan import lifespan
 from maas.observability.middleware import install_observability
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stops.router)
     app.include_router(isochrone.router)
     app.include_router(dashboard.router)
+    app.include_router(mobility.router)
     return app
 
 

@@ -60,7 +60,7 @@ def build_jobs(settings: Settings, *, demo_interval_s: int = DEFAULT_INTERVAL_S)
 
         def poll_gbfs(store: LiveStore, now: float) -> None:
             snap, _ = poller.poll(now)
-            docs = {n: c.doc for n, c in poller._cache.items()}  # noqa: SLF001 -- raw docs
+            docs = {n: c.doc for n, c in poller._cache.items()}  # raw documents to re-publish
             stamp = float(snap.oldest_update_s() or now)
             ttl = max((m.ttl_s for m in snap.files.values()), default=60)
             store.put(f"gbfs:{system}", encode_gbfs(docs, version=snap.version,
