@@ -153,6 +153,54 @@ def derive_live(
     err.print(report.format_text(), markup=False)
 
 
+@app.command("plan")
+def plan_command(
+    from_: Annotated[str, typer.Argument(metavar="FROM", help="LAT,LON or stop:STOP_ID.")],
+    to: Annotated[str, typer.Argument(metavar="TO", help="LAT,LON or stop:STOP_ID.")],
+    time_: Annotated[str | None, typer.Option(
+        "--time", help="ISO-8601 departure; local city time without offset; default now.")]
+    = None,
+    bundle: Annotated[Path, typer.Option(help="City bundle (default: bundled Timisoara).")] = (
+        DEFAULT_BUNDLE
+    ),
+    modes: Annotated[str, typer.Option(help="Comma list of modes.")] = "WALK,TRANSIT",
+    arrive_by: Annotated[bool, typer.Option(help="TIME is the arrival deadline.")] = False,
+    num_itineraries: Annotated[int, typer.Option(help="Itineraries wanted (1..10).")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the GET /v1/plan body.")] = False,
+) -> None:
+    """Plan a journey FROM -> TO on BUNDLE's network (built first when not cached)."""
+    from maas.services.planning import PlanParams, PlanService
+    from routing.errors import InvalidRequestError
+    from routing.snapshot import load_snapshot
+
+    try:
+        settings = load_settings(bundle=bundle)
+        folder = _build(bundle, settings.snapshot_root, force=False, quiet=True)
+        service = PlanService(load_snapshot(folder))
+        req = service.build_request(PlanParams(
+            from_=from_, to=to, time=time_, modes=modes, arrive_by=arrive_by,
+            num_itineraries=num_itineraries,
+        ))
+        body = service.plan(req)
+    except (FeedError, SnapshotError, SettingsError, InvalidRequestError) as exc:
+        err.print(f"[red]cannot plan:[/red] {exc}", markup=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        typer.echo(body.model_dump_json(by_alias=True, indent=2))
+        return
+    if not body.itineraries:
+        typer.echo("no itinerary found")
+        raise typer.Exit(1)
+    for n, it in enumerate(body.itineraries, 1):
+        typer.echo(f"{n}. {it.start_time[11:16]} -> {it.end_time[11:16]}  "
+                   f"{round(it.duration_s / 60)} min, {it.transfers} transfer(s), "
+                   f"walk {round(it.walk_distance_m)} m, {it.co2_g:.0f} g CO2")
+        for leg in it.legs:
+            line = f" {leg.route_short_name}" if leg.route_short_name else ""
+            typer.echo(f"   {leg.mode}{line}  {leg.start_time[11:16]}-{leg.end_time[11:16]}  "
+                       f"{leg.from_.name} -> {leg.to.name}  ({round(leg.distance_m)} m)")
+
+
 def main() -> None:
     """Entry point used by ``python -m maas``."""
     app()

@@ -61,5 +61,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     app.state.live = open_live(settings, state.holder.network)
     threading.Thread(target=_warm, args=(state,), name="maas-warmup", daemon=True).start()
+    stop_realtime = threading.Event()
+    if settings.realtime and not settings.redis_url:
+        # embedded default: this process replays/polls the realtime feeds itself; with Redis,
+        # `maas worker` does it once for every API process
+        from maas.realtime.hub import current_hub
+        from maas.realtime.worker import start_realtime_thread
+
+        start_realtime_thread(current_hub(state), stop_realtime)
     yield
+    stop_realtime.set()
     app.state.live.close()

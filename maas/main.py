@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from maas.access.middleware import install_access_control
 from maas.api import dashboard, feeds, health, isochrone, mobility, plan, stops
+from maas.api.realtime import install_realtime
 from maas.errors import install_error_handlers
 from maas.lifespan import lifespan
 from maas.observability.middleware import install_observability
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(feeds.router)
     app.include_router(plan.router)
+    install_realtime(app)
     app.include_router(stops.router)
     app.include_router(isochrone.router)
     app.include_router(dashboard.router)

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     key_rate_per_min: int = Field(600, ge=1)
     warmup: bool = Field(True, description="Run warm-up queries before /readyz reports ready.")
     log_level: str = Field("INFO")
+    realtime: bool = Field(True, description="Embedded: replay/poll realtime feeds in-process.")
 
     @field_validator("redis_url")
     @classmethod

@@ -6,6 +6,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from maas.services.planning import PlanService
 from maas.settings import Settings
@@ -39,4 +40,6 @@ class AppState:
     holder: NetworkHolder
     ready: threading.Event = field(default_factory=threading.Event)
     warmup_s: float | None = None
+    realtime: Any = None
+    """The realtime hub (``maas.realtime.hub.RealtimeHub``), created on first use."""
     started_at: float = field(default_factory=time.time)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from maas.deps import StateDep
@@ -66,7 +66,7 @@ def _live_feeds(state: AppState) -> list[FeedOut]:
 
 
 @router.get("/feeds", response_model=FeedsOut, summary="Feeds, versions and ingest reports")
-def list_feeds(state: StateDep) -> FeedsOut:
+def list_feeds(state: StateDep, request: Request) -> FeedsOut:
     """The network version and every static feed's ingest summary (live feeds added later)."""
     net = state.holder.network
     tt = net.timetable
@@ -86,6 +86,7 @@ def list_feeds(state: StateDep) -> FeedsOut:
             last_update=net.meta.built_at, report=report,
         ))
     feeds.extend(_live_feeds(state))
+    feeds.extend(_shared_live_feeds(request))
     return FeedsOut(
         network=NetworkOut(
             name=net.meta.name, version=net.meta.version, built_at=net.meta.built_at,
@@ -94,3 +95,24 @@ def list_feeds(state: StateDep) -> FeedsOut:
         ),
         feeds=feeds,
     )
+
+
+def _shared_live_feeds(request: Request) -> list[FeedOut]:
+    """Every feed of the live store (GBFS, OCPI): version, last update, age, freshness."""
+    from datetime import UTC, datetime
+
+    live = getattr(request.app.state, "live", None)
+    if live is None:
+        return []
+    now = time.time()
+    out = []
+    for m in live.store.feeds():
+        kind = m.feed.split(":", 1)[0]
+        out.append(FeedOut(
+            kind=kind, source=m.feed, label=m.label, version=str(m.version),
+            last_update=datetime.fromtimestamp(m.feed_timestamp, UTC).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"),
+            age_s=round(m.age_s(now), 1), fresh=m.is_fresh(now),
+            report={"live": True, "ttl_s": m.ttl_s, "store_reachable": not m.unreachable},
+        ))
+    return out

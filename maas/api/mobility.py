@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
 from feeds.gbfs.model import GbfsSnapshot
 from maas.errors import ServiceUnavailableError
@@ -15,6 +15,11 @@ from maas.live.codec import ChargerRecord
 from maas.live.runtime import LiveRuntime
 from maas.live.state import FeedView, LiveState
 from maas.schemas.mobility import Feature, FeatureCollection, LiveFeedInfo, PointGeometry
+from maas.schemas.plan import PlanOut
+from maas.services.planning import PlanService
+from routing.planner import Mode, PlanRequest
+from routing.raptor.state import RealtimeArrays
+from routing.shared_mobility import SharedMobility
 
 router = APIRouter(prefix="/v1", tags=["mobility"])
 
@@ -28,6 +33,20 @@ def get_live(request: Request) -> LiveState:
 
 
 LiveDep = Annotated[LiveState, Depends(get_live)]
+
+
+def shared_for(app: FastAPI, req: PlanRequest) -> SharedMobility | None:
+    """Live shared-mobility state when ``req`` asks for it (None: not asked or no store)."""
+    wants = Mode.BIKESHARE in req.modes or Mode.CARSHARE in req.modes or (
+        Mode.CAR in req.modes and req.ev_connector)
+    rt: LiveRuntime | None = getattr(app.state, "live", None)
+    return rt.state.shared() if wants and rt is not None else None
+
+
+def plan_with_shared(app: FastAPI, service: PlanService, req: PlanRequest, *,
+                     realtime: RealtimeArrays | None = None) -> PlanOut:
+    """Plan with the live shared-mobility state (runs in a routing thread: store reads too)."""
+    return service.plan(req, realtime=realtime, shared=shared_for(app, req))
 
 
 def feed_info(feed: str, v: FeedView, now: float) -> LiveFeedInfo:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from time import perf_counter
 from typing import Annotated
@@ -9,6 +10,7 @@ from typing import Annotated
 import anyio.to_thread
 from fastapi import APIRouter, Query, Request
 
+from maas.api.mobility import plan_with_shared
 from maas.deps import PlannerDep
 from maas.observability.metrics import metrics_of
 from maas.realtime.hub import current_hub
@@ -50,6 +52,10 @@ async def plan(
     max_transfer_walk_m: Annotated[int | None, Query(ge=0, le=5000)] = None,
     num_itineraries: Annotated[int, Query(ge=1, le=10)] = 3,
     walk_speed_mps: Annotated[float | None, Query(ge=0.3, le=3.0)] = None,
+    ev_connector: Annotated[str | None, Query(
+        max_length=40, examples=["IEC_62196_T2"],
+        description="With CAR or CARSHARE: end the drive at a charger with an AVAILABLE EVSE "
+                    "of this OCPI connector type near the destination")] = None,
 ) -> PlanOut:
     """Itineraries from ``from`` to ``to``: earliest arrival first, Pareto-filtered on
     arrival, departure, transfers and walking; times ISO-8601 with the city's offset."""
@@ -63,8 +69,11 @@ async def plan(
     limiter = request.app.state.routing_limiter
     realtime = current_hub(request.app.state.maas).realtime_arrays(req.day)
     t0 = perf_counter()
-    out = await anyio.to_thread.run_sync(partial(service.plan, req, realtime=realtime),
-                                         limiter=limiter)
+    if ev_connector:
+        req = replace(req, ev_connector=ev_connector)
+    out = await anyio.to_thread.run_sync(
+        partial(plan_with_shared, request.app, service, req, realtime=realtime),
+        limiter=limiter)
     metrics_of(request.app).observe_plan(",".join(sorted(m.value for m in req.modes)),
                                          perf_counter() - t0)
     return out

@@ -60,7 +60,7 @@ def congestion(state: StateDep) -> CongestionOut:
     with_data = [p for p in out.series if p.tti is not None]
     if with_data:
         out.now = with_data[-1]
-        out.level = int(congestion_level([with_data[-1].tti])[0])
+        out.level = int(congestion_level([float(with_data[-1].tti or math.nan)])[0])
     b = tr.binned()
     ff = tr.free_flow()
     last = merge_bins(type(b)(b.t0_s, b.bin_s, b.length_m, b.travel_s[:, -4:],

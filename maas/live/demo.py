@@ -46,10 +46,14 @@ class DemoLiveSource:
         Seed of the deterministic generator.
     interval_s : int
         Time bucket and ttl of the generated feeds, seconds.
+    n_cars : int
+        Size of the DEMO car-share fleet.
     """
 
-    def __init__(self, bundle: Path, *, seed: int = 7, interval_s: int = 30) -> None:
+    def __init__(self, bundle: Path, *, seed: int = 7, interval_s: int = 30,
+                 n_cars: int = 80) -> None:
         self.bundle = bundle
+        self.n_cars = n_cars
         self.seed = seed
         self.interval_s = interval_s
         self._systems: list[tuple[str, Any, dict[str, dict[str, Any]]]] = []
@@ -90,7 +94,8 @@ class DemoLiveSource:
             out[bikeshare_feed(name)] = store.put(bikeshare_feed(name), payload,
                                                   feed_timestamp=stamp, ttl_s=ttl, label=DEMO)
         if self.bbox is not None:
-            docs = demo_carshare_documents(self.bbox, seed=self.seed, now_s=now, bucket_s=ttl)
+            docs = demo_carshare_documents(self.bbox, seed=self.seed, now_s=now, bucket_s=ttl,
+                                           n_cars=self.n_cars)
             payload = encode_gbfs(docs, version="3.0", language="en")
             out[CARSHARE_FEED] = store.put(CARSHARE_FEED, payload, feed_timestamp=stamp,
                                            ttl_s=ttl, label=DEMO)

@@ -38,6 +38,11 @@ class LegOut(BaseModel):
     intermediate_stop_ids: list[str] = Field(default_factory=list)
     co2_g: float
     geometry: LineString
+    price: float | None = Field(None, description="Shared-vehicle leg price (pricing plan).")
+    currency: str | None = None
+    system: str | None = Field(None, description="Live feed of a shared-vehicle leg.")
+    vehicle_id: str | None = None
+    label: str | None = Field(None, description="'demo' when the leg uses demo data.")
 
     model_config = {"populate_by_name": True}
 

@@ -21,15 +21,16 @@ class FeatureCollectionOut(BaseModel):
     type: str = "FeatureCollection"
     features: list[Feature] = Field(default_factory=list)
     note: str = ""
-    updated_at: str | None = Field(None, description="Feed time of the data, ISO-8601.")
-    age_s: float | None = Field(None, description="Seconds between now and the data's time.")
+    updated_at: str | None = Field(default=None, description="Feed time of the data, ISO-8601.")
+    age_s: float | None = Field(default=None,
+                                description="Seconds between now and the data's time.")
 
 
 class SeriesPointOut(BaseModel):
     """City index of one 15-minute bin."""
 
     start: str = Field(description="Bin start, ISO-8601 with the city's offset.")
-    tti: float | None = Field(None, description="Travel Time Index (None = no data).")
+    tti: float | None = Field(default=None, description="Travel Time Index (None = no data).")
     extra_time_percent: float | None = None
     samples: int = 0
 
@@ -46,7 +47,8 @@ class CongestionOut(BaseModel):
     """``/v1/congestion``: the city index now (latest bin with data) and the series."""
 
     now: SeriesPointOut | None = None
-    level: int | None = Field(None, description="0 free .. 4 severe (TTI bands), None = no data.")
+    level: int | None = Field(default=None,
+                              description="0 free .. 4 severe (TTI bands), None = no data.")
     lines: list[LineIndexOut] = Field(default_factory=list)
     series: list[SeriesPointOut] = Field(default_factory=list)
     bin_s: int = 900

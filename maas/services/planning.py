@@ -17,6 +17,7 @@ from routing.errors import InvalidRequestError, UnknownPlaceError
 from routing.network import Network
 from routing.planner import Itinerary, Mode, Place, PlanLeg, Planner, PlanRequest
 from routing.raptor.state import RealtimeArrays
+from routing.shared_mobility import SharedMobility
 
 #: Limits on the cost of one query (clear 4xx beyond them).
 MAX_ITINERARIES = 10
@@ -104,10 +105,11 @@ class PlanService:
                 f"(bbox {lo_lon},{lo_lat},{hi_lon},{hi_lat})"
             )
 
-    def plan(self, req: PlanRequest, *, realtime: RealtimeArrays | None = None) -> PlanOut:
+    def plan(self, req: PlanRequest, *, realtime: RealtimeArrays | None = None,
+             shared: SharedMobility | None = None) -> PlanOut:
         """Run the planner and format the response."""
         t0 = time.perf_counter()
-        its = self.planner.plan(req, realtime=realtime)
+        its = self.planner.plan(req, realtime=realtime, shared=shared)
         its = [i for i in its if i.legs][: req.num_itineraries]
         out = [self._itinerary(req, it) for it in its]
         page = PageOut()
@@ -142,6 +144,14 @@ class PlanService:
             trip_id = names.trip_ids[g]
             headsign = names.trip_headsigns[g] if g < len(names.trip_headsigns) else None
         coords = [[round(float(x), 7), round(float(y), 7)] for x, y in leg.geometry]
+        ex = leg.extra
+        if ex.get("from_name"):
+            from_name = str(ex["from_name"])
+        if ex.get("to_name"):
+            to_name = str(ex["to_name"])
+        leg_co2 = co2_g(leg.mode, leg.distance_m)
+        if ex.get("co2_g_km") is not None:
+            leg_co2 = round(float(ex["co2_g_km"]) * leg.distance_m / 1000.0, 1)  # type: ignore[arg-type]
         return LegOut.model_validate({
             "mode": leg.mode,
             "from": self._place(leg.from_lat, leg.from_lon, leg.from_stop, from_name),
@@ -153,8 +163,11 @@ class PlanService:
             "route_id": route_id, "route_short_name": short, "trip_id": trip_id,
             "headsign": headsign or None,
             "intermediate_stop_ids": [names.stop_ids[s] for s in leg.intermediate_stops],
-            "co2_g": co2_g(leg.mode, leg.distance_m),
+            "co2_g": leg_co2,
             "geometry": LineString(coordinates=coords),
+            "price": ex.get("price"), "currency": ex.get("currency"),
+            "system": ex.get("system"), "vehicle_id": ex.get("vehicle_id"),
+            "label": ex.get("label") or None,
         })
 
     def _itinerary(self, req: PlanRequest, it: Itinerary) -> ItineraryOut:

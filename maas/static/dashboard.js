@@ -119,10 +119,11 @@
 
   function describe(props, fallback) {
     const p = props || {};
-    const name = p.name || p.label || p.station_name || p.route_short_name || p.id || fallback;
+    const name = p.name || p.station_name || p.line || p.route_short_name || p.vehicle_id || p.id
+      || fallback;
     const parts = [];
     for (const [k, v] of Object.entries(p)) {
-      if (["name", "label", "id", "kind"].includes(k)) continue;
+      if (["name", "id", "kind", "geometry"].includes(k)) continue;
       if (typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && v.length < 40)) {
         parts.push(`${k.replace(/_/g, " ")}: ${v}`);
       }
@@ -234,23 +235,22 @@
     return "other";
   }
 
-  /** Congestion level of a segment: its ``level`` when given, else from a ratio it carries. */
+  /** Congestion level of a segment: its ``level`` (0..4 as routing/congestion.py, or a name),
+   * else from its travel-time index with the same bands (10, 30, 60, 100 % extra time). */
+  const LEVELS = ["free", "light", "moderate", "heavy", "severe"];
   function levelOf(p) {
-    const raw = String(p.level ?? p.congestion_level ?? p.status ?? "").toLowerCase();
+    const lvl = p.level ?? p.congestion_level;
+    if (typeof lvl === "number") return LEVELS[lvl] || "unknown";
+    const raw = String(lvl ?? "").toLowerCase();
     const named = {
-      free: "free", free_flow: "free", low: "free", none: "free", fluid: "free",
-      moderate: "moderate", medium: "moderate", slow: "moderate",
-      heavy: "heavy", high: "heavy", congested: "heavy",
-      severe: "severe", very_high: "severe", jam: "severe", blocked: "severe", queuing: "severe",
+      free: "free", free_flow: "free", none: "free", fluid: "free", light: "light", low: "light",
+      moderate: "moderate", medium: "moderate", heavy: "heavy", high: "heavy", congested: "heavy",
+      severe: "severe", very_high: "severe", jam: "severe", blocked: "severe",
     };
     if (named[raw]) return named[raw];
-    const tti = Number(p.tti ?? p.travel_time_index ?? p.congestion_index);
+    const tti = p.tti === null || p.tti === undefined ? NaN : Number(p.tti);
     if (Number.isFinite(tti) && tti > 0) {
-      return tti < 1.2 ? "free" : tti < 1.5 ? "moderate" : tti < 2 ? "heavy" : "severe";
-    }
-    const ratio = Number(p.speed_ratio ?? p.relative_speed);
-    if (Number.isFinite(ratio) && ratio > 0) {
-      return ratio > 0.8 ? "free" : ratio > 0.6 ? "moderate" : ratio > 0.4 ? "heavy" : "severe";
+      return tti < 1.1 ? "free" : tti < 1.3 ? "light" : tti < 1.6 ? "moderate" : tti < 2 ? "heavy" : "severe";
     }
     return "unknown";
   }
@@ -335,7 +335,7 @@
       bikeshare: (g) => drawPoints(g, state.data.bikeshare, "bikeshare", "circle", "Bike-share station",
         (p) => (Number(p.num_bikes_available ?? p.bikes_available ?? 1) === 0 ? "empty" : "")),
       chargers: (g) => drawPoints(g, state.data.chargers, "charger", "square", "Charger",
-        (p) => (Number(p.available_evses ?? p.evses_available ?? 1) === 0 ? "busy" : "")),
+        (p) => (Number(p.available_evses ?? p.available ?? 1) === 0 ? "busy" : "")),
     };
     for (const [name, draw] of Object.entries(layers)) {
       const g = $(`layer-${name}`);
@@ -349,7 +349,11 @@
 
   function updateLayerCounts() {
     const d = state.data;
-    const count = (x) => (x === null ? "not available" : String(x.length));
+    const count = (x) => {
+      if (x === null) return "not available";
+      const labels = [...new Set(x.map((f) => String((f.properties || {}).label || "")).filter(Boolean))];
+      return labels.length ? `${x.length} (${labels.join(", ").toUpperCase()})` : String(x.length);
+    };
     $("layer-counts").textContent = [
       `${d.stops.length} stops`, `${d.lines.length} lines`,
       `congestion segments: ${count(d.segments)}`, `vehicles: ${count(d.vehicles)}`,
@@ -415,7 +419,7 @@
     chart.replaceChildren();
     const body = res.status === 200 ? res.body : null;
     const now = body && body.now;
-    const tti = now ? Number(now.tti) : NaN;
+    const tti = now && now.tti !== null && now.tti !== undefined ? Number(now.tti) : NaN;
     if (!Number.isFinite(tti)) {
       const why = res.status === 200 || res.status === 404 || res.status === 0
         ? "No congestion data yet." : `Congestion unavailable (HTTP ${res.status}).`;
@@ -428,7 +432,8 @@
       el("div", {}, el("strong", { id: "congestion-tti", text: tti.toFixed(2) }), " travel-time index"),
       el("div", {}, el("strong", { id: "congestion-extra", text: `${fmtNumber(extra, 0)} %` }), " extra time")));
     const pts = (body.series || [])
-      .map((s) => [tOf(s.t ?? s.time), Number(s.tti)])
+      .filter((s) => s && s.tti !== null && s.tti !== undefined)
+      .map((s) => [tOf(s.t ?? s.time ?? s.start), Number(s.tti), s.t ?? s.time ?? s.start])
       .filter(([t, v]) => t !== null && Number.isFinite(v))
       .sort((a, b) => a[0] - b[0]);
     if (pts.length < 2) {
@@ -445,8 +450,10 @@
     chart.append(svg("line", { class: "base", x1: 0, x2: W, y1: H - pad, y2: H - pad }));
     chart.append(svg("path", { class: "area", d: `${d}L${xy[xy.length - 1][0].toFixed(1)},${H - pad}L${xy[0][0].toFixed(1)},${H - pad}Z` }));
     chart.append(svg("path", { class: "curve", d }));
-    const clock = (ms) => new Date(ms).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
-    const caption = `${clock(t0)}–${clock(t1)} (browser time) · index ${vmin.toFixed(2)}–${vmax.toFixed(2)}`;
+    // ISO times are written in city time: show them as written; epoch numbers in browser time
+    const clock = (p) => (typeof p[2] === "string" ? hhmm(p[2])
+      : new Date(p[0]).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" }));
+    const caption = `${clock(pts[0])}–${clock(pts[pts.length - 1])} · index ${vmin.toFixed(2)}–${vmax.toFixed(2)}`;
     box.append(el("p", { class: "muted chart-caption", id: "congestion-range", text: caption }));
     chart.setAttribute("aria-label", `Congestion index over time: ${pts.length} points, ${caption}`);
   }

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -36,9 +37,11 @@ from routing.planner.request import Mode, Place, PlanRequest
 from routing.raptor import RaptorState, earliest_arrival, latest_departure
 from routing.raptor.state import RealtimeArrays
 from routing.request import StopTime, TransitRequest, Wheelchair
-from routing.shared_mobility import SharedMobility, SharedRouter
 from routing.street import StreetPath, StreetRouter, StreetSearchState, get_router
 from routing.street.profiles import BikeProfile, CarProfile, StreetProfile, WalkProfile
+
+if TYPE_CHECKING:
+    from routing.shared_mobility import SharedMobility, SharedRouter
 
 #: GTFS route_type -> leg mode (extended types by their hundreds).
 _BASIC_MODES = {0: "TRAM", 1: "SUBWAY", 2: "RAIL", 3: "BUS", 4: "FERRY", 5: "CABLE_CAR",
@@ -98,7 +101,10 @@ class Planner:
         self.stop_tree = cKDTree(self.proj.xy(np.asarray(tt.stop_lat), np.asarray(tt.stop_lon)))
         self.route_modes = [route_mode(int(t)) for t in np.asarray(tt.route_type)]
         self.pattern_route = np.asarray(tt.pattern_route)
-        self.shared_router = SharedRouter(self.router) if self.router is not None else None
+        from routing.shared_mobility import SharedRouter  # imports this package's modules
+
+        self.shared_router: SharedRouter | None = (
+            SharedRouter(self.router) if self.router is not None else None)
         self._local = threading.local()
 
     # -- per-thread state -------------------------------------------------------------------
@@ -149,7 +155,8 @@ class Planner:
                            req.max_direct_walk_s))
         if Mode.BIKE in req.modes:
             direct.append((Mode.BIKE, BikeProfile(), req.max_direct_bike_s))
-        if Mode.CAR in req.modes:
+        if Mode.CAR in req.modes and not (req.ev_connector and shared is not None):
+            # with ev_connector the car must end at a charger: the shared planner's EV option
             direct.append((Mode.CAR, CarProfile(), req.max_direct_car_s))
         for mode, profile, limit in direct:
             it = self._direct(w, req, mode, profile, limit)

@@ -12,7 +12,8 @@ Argument bundles (tuples, so a new optional array does not change every call sit
 ``xfer`` resolved transfers (:func:`resolve_transfers`): own_slack (per stop, -1 = no change of
     vehicle allowed there), start, to, dur_s, walk_s (CSR by from-stop).
 ``opts`` int64 scalars: wheelchair mode (0 off, 1 allow unknown, 2 strict), max rounds,
-    horizon (latest useful arrival, seconds of the query day).
+    horizon (latest useful arrival, seconds of the query day), and for :func:`ea_run` the
+    longest wait for the first vehicle at a source (range searches; ``UNREACHED`` = none).
 
 All times are seconds since the query day's midnight; ``svc_active[s, d + 1]`` says whether
 service ``s`` runs on query day + ``d`` for ``d`` in -1, 0, 1.
@@ -228,6 +229,7 @@ def ea_run(net, rt, xfer, svc_active, opts, src_stops, src_times, tgt_index, tgt
     wc_mode = opts[0]
     max_rounds = opts[1]
     horizon = opts[2]
+    first_wait_max = opts[3] if opts.shape[0] > 3 else UNREACHED
     has_delay = delay_s.shape[0] > 0
 
     n_marked = 0
@@ -269,7 +271,8 @@ def ea_run(net, rt, xfer, svc_active, opts, src_stops, src_times, tgt_index, tgt
                 a_bpos[k, s] = a_bpos[k - 1, s]
                 a_apos[k, s] = a_apos[k - 1, s]
                 a_round[k, s] = a_round[k - 1, s]
-            if brd[k - 1, s] < brd[k, s]:
+            # a source label restricted to the window is no bound for later rounds
+            if brd[k - 1, s] < brd[k, s] and (k > 1 or first_wait_max >= UNREACHED):
                 brd[k, s] = brd[k - 1, s]
                 b_from[k, s] = b_from[k - 1, s]
                 b_row[k, s] = b_row[k - 1, s]
@@ -358,6 +361,14 @@ def ea_run(net, rt, xfer, svc_active, opts, src_stops, src_times, tgt_index, tgt
                             continue
                     hi = cur if cur >= 0 else nt
                     kk = find_trip(net, rt, svc_active, wc_mode, p, i, d, b, hi)
+                    if kk >= 0 and k == 1 and first_wait_max < UNREACHED:
+                        # range searches: the first vehicle must leave inside the window
+                        idx = base + kk * length + i
+                        dep = departure_s[idx] + dd
+                        if has_delay:
+                            dep += delay_s[idx]
+                        if dep > b + first_wait_max:
+                            kk = -1
                     if kk >= 0:
                         cur = kk
                         bpos = i

@@ -91,8 +91,10 @@ def _wc_mode(req: TransitRequest) -> int:
     return int(req.wheelchair)
 
 
-def _opts(req: TransitRequest, rounds: int, horizon: int) -> npt.NDArray[np.int64]:
-    return np.array([_wc_mode(req), rounds, horizon], dtype=np.int64)
+def _opts(
+    req: TransitRequest, rounds: int, horizon: int, first_wait_max: int = int(kernels.UNREACHED)
+) -> npt.NDArray[np.int64]:
+    return np.array([_wc_mode(req), rounds, horizon, first_wait_max], dtype=np.int64)
 
 
 def _target_of(req: TransitRequest, stops: I32, tgt_index: I32, stop: int) -> int:
@@ -165,9 +167,9 @@ def range_search(
 ) -> list[Journey]:
     """Range RAPTOR over departures in ``[time_s, time_s + window_s]``.
 
-    Returns every journey departing in the window that no journey departing at or after
-    ``time_s`` dominates on (later departure, earlier arrival, fewer transfers), sorted by
-    departure.
+    Returns the Pareto set, among journeys whose first vehicle leaves (minus the access
+    offset) inside the window, on (later departure, earlier arrival, fewer transfers), sorted
+    by departure.  Labels of later departures bound earlier runs (Delling et al., rRAPTOR).
     """
     prep = _prepare(state, request, realtime)
     state.reset()
@@ -186,11 +188,11 @@ def range_search(
             )
         taus = np.unique(buf[:n])[::-1]
         horizon = t_lo + state.config.max_travel_s
-        opts = _opts(request, prep.rounds, horizon)
         best = state.lab[11]
         out: list[Journey] = []
         for tau in taus.tolist():
             before = best.copy()
+            opts = _opts(request, prep.rounds, horizon, t_hi - tau)
             times = (prep.src_offsets + tau).astype(np.int32)
             k = kernels.ea_run(
                 state.net, prep.rt, xfer[:4], prep.svc, opts, prep.src_stops, times,
@@ -201,11 +203,8 @@ def range_search(
                 if best[r] < before[r] and best[r] < best[r - 1]
             ]  # fmt: skip
             _collect_forward(state, request, prep, xfer, egress, improved, out)
-        kept = [j for j in out if t_lo <= j.dep_s <= t_hi]
         front = pareto_filter(out, key=lambda j: (-j.dep_s, j.arr_s, j.transfers))
-        front_ids = {id(j) for j in front}
-        result = [j for j in kept if id(j) in front_ids]
-        return sorted(result, key=lambda j: (j.dep_s, j.arr_s, j.transfers))
+        return sorted(front, key=lambda j: (j.dep_s, j.arr_s, j.transfers))
     finally:
         _clear_targets(state, prep.tgt_stops)
 

@@ -469,7 +469,7 @@ class StreetRouter:
             raise InvalidRequestError(f"metric must be 'time' or 'distance', got {metric!r}")
         closed = self._closed.get(profile.name)
         if closed is not None:
-            cost = np.where(closed, cost.dtype.type(-1), cost).astype(cost.dtype)
+            cost = np.where(closed, cost.dtype.type(-1), cost).astype(cost.dtype)  # type: ignore[assignment]
         cost.setflags(write=False)
         return _Compiled(cost=cost, h_scale=self._h_scale(cost))
 

@@ -50,11 +50,12 @@ def _collection(*feats: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]
 #: endpoints are being built in parallel); once they exist, the real ones answer and the test
 #: compares the page with whatever they return.
 SAMPLE_LAYERS: dict[str, dict[str, Any]] = {
-    "/v1/congestion": {"now": {"tti": 1.37, "extra_time_percent": 37.0},
-                       "series": [{"t": f"2026-11-24T{h:02d}:00:00+02:00", "tti": 1 + h / 40}
-                                  for h in range(6, 18)]},
+    "/v1/congestion": {"now": {"start": "2026-11-24T17:00:00+02:00", "tti": 1.37,
+                               "extra_time_percent": 37.0},
+                       "series": [{"start": f"2026-11-24T{h:02d}:00:00+02:00",
+                                   "tti": None if h == 9 else 1 + h / 40} for h in range(6, 18)]},
     "/v1/congestion/segments": _collection(
-        (_line((21.2, 45.751), (21.2077, 45.751)), {"level": "free", "name": "Bd. A"}),
+        (_line((21.2, 45.751), (21.2077, 45.751)), {"level": 0, "name": "Bd. A"}),
         (_line((21.2077, 45.751), (21.2154, 45.751)), {"tti": 2.4, "name": "Bd. B"})),
     "/v1/vehicles": _collection((_point(21.204, 45.7500), {"route_id": "R1", "trip_id": "T1"})),
     "/v1/bikeshare/stations": _collection(
@@ -197,7 +198,7 @@ def test_dashboard_in_a_real_browser(base_url: str, driver: Any,
             f"{base_url}/v1/congestion/segments").json():
         levels = [p.get_attribute("data-level") for p in
                   driver.find_elements(By.CSS_SELECTOR, "#layer-segments path.segment")]
-        assert levels == ["free", "severe"]  # named level; TTI 2.4 -> severe
+        assert levels == ["free", "severe"]  # level 0; no level but TTI 2.4 -> severe
     # congestion panel: the index now, or the "no data yet" note, never an error
     cong = httpx.get(f"{base_url}/v1/congestion")
     now = cong.json().get("now") if cong.status_code == 200 else None
@@ -206,6 +207,8 @@ def test_dashboard_in_a_real_browser(base_url: str, driver: Any,
         assert tti == f"{now['tti']:.2f}"
         n_points = len(cong.json().get("series") or [])
         assert _count(driver, "#congestion-chart path.curve") == (1 if n_points >= 2 else 0)
+        if cong.json() == SAMPLE_LAYERS["/v1/congestion"]:  # city times, the null bin skipped
+            assert driver.find_element(By.ID, "congestion-range").text.startswith("06:00–17:00")
     else:
         assert driver.find_elements(By.ID, "congestion-empty")
     # aria-live regions for updates

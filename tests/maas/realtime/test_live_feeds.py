@@ -5,7 +5,6 @@ real STPT AVL traces replayed on an accelerated clock into a city congestion ind
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient

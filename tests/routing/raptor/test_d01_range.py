@@ -1,5 +1,5 @@
 """Feature: range RAPTOR returns every Pareto-optimal (departure, arrival, transfers) journey
-departing in the window, and drops journeys beaten by waiting for a later one."""
+among those departing in the window, and drops journeys beaten by a later one in it."""
 
 from routing.raptor import RaptorState, range_search
 from routing.request import TransitRequest
@@ -27,6 +27,13 @@ def test_profile_over_window() -> None:
         "R1 A 08:20 C 08:40 [08:20 08:40 0tr walk 0s]",
         "X A 08:50 C 09:00 [08:50 09:00 0tr walk 0s]",
     ]
+
+
+def test_journeys_after_the_window_do_not_count() -> None:
+    # the 08:50 express is outside [08:00, 08:45]: the slow 08:40 is then Pareto-optimal
+    req = TransitRequest.between_stops(0, 2, DAY, hms("08:00"), window_s=2700)
+    got = [journey_str(TT, j) for j in range_search(RaptorState(TT), req)]
+    assert got[-1] == "R1 A 08:40 C 09:30 [08:40 09:30 0tr walk 0s]"
 
 
 def test_window_end_is_inclusive() -> None:
