@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+from scipy.spatial import cKDTree
 
 from routing.planner.geo import haversine_m
 from routing.planner.itinerary import Itinerary, PlanLeg
@@ -49,6 +50,8 @@ CAR_PARK_S = 120
 RANGE_MARGIN_M = 5_000.0
 #: Retries of the car search after the chosen car turned out to lack range for the real path.
 MAX_RANGE_RETRIES = 3
+#: Metres per degree of latitude (spherical Earth, for the car-node kd-tree only).
+_M_PER_DEG = 111_195.0
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,33 @@ class SharedRouter:
         self.router = router
         self.g = router.graph
         self._local = threading.local()
+        self._car_index: tuple[npt.NDArray[np.int32], cKDTree, float] | None = None
+
+    def car_nodes(self, lat: npt.ArrayLike, lon: npt.ArrayLike, *,
+                  max_m: float = MAX_SNAP_M) -> npt.NDArray[np.int32]:
+        """Nearest node with a drivable outgoing edge for each point (-1 beyond ``max_m``):
+        cars start and park on roads, not on footways."""
+        if self._car_index is None:
+            g = self.g
+            usable = CarProfile().usable(g)
+            has = np.zeros(g.n_nodes, bool)
+            has[self.router.edge_tail()[usable]] = True
+            nodes = np.flatnonzero(has).astype(np.int32)
+            lat0 = float(np.mean(g.node_lat)) if g.n_nodes else 0.0
+            k = math.cos(math.radians(lat0))
+            xy = np.column_stack([np.asarray(g.node_lat)[nodes] * _M_PER_DEG,
+                                  np.asarray(g.node_lon)[nodes] * _M_PER_DEG * k])
+            self._car_index = (nodes, cKDTree(xy if nodes.size else np.zeros((1, 2))), k)
+        nodes, tree, k = self._car_index
+        la, lo = np.asarray(lat, np.float64), np.asarray(lon, np.float64)
+        if nodes.size == 0 or la.size == 0:
+            return np.full(la.shape[0], -1, np.int32)
+        d, i = tree.query(np.column_stack([la * _M_PER_DEG, lo * _M_PER_DEG * k]),
+                          distance_upper_bound=max_m)
+        ok = np.isfinite(d)
+        out = np.full(la.shape[0], -1, np.int32)
+        out[ok] = nodes[i[ok]]
+        return out
 
     def _states(self) -> _States:
         st: _States | None = getattr(self._local, "s", None)
@@ -265,12 +295,13 @@ class SharedRouter:
         d = req.destination
         crow = np.array([haversine_m(float(a), float(b), d.lat, d.lon)
                          for a, b in zip(fleet.lat, fleet.lon, strict=True)])
-        pick_ok = fleet.available & (fleet.node >= 0) & (fleet.range_m >= crow + RANGE_MARGIN_M)
+        car_node = self.car_nodes(fleet.lat, fleet.lon)
+        pick_ok = fleet.available & (car_node >= 0) & (fleet.range_m >= crow + RANGE_MARGIN_M)
         ends = self._car_ends(req, fleet, chargers, connector_col)
         if ends is None:
             return None
         for _ in range(MAX_RANGE_RETRIES + 1):
-            chain = self._chain(req, fleet.node, pick_ok, ends, CarProfile(), CAR_UNLOCK_S,
+            chain = self._chain(req, car_node, pick_ok, ends, CarProfile(), CAR_UNLOCK_S,
                                 CAR_PARK_S, req.max_direct_car_s,
                                 end_allowed=fleet.end_allowed_node)
             if chain is None:
@@ -297,15 +328,18 @@ class SharedRouter:
         """Own car: drive from the origin to a charger with an AVAILABLE EVSE of column
         ``col`` near the destination, then walk (or None)."""
         o = req.origin
-        na = self.router.nearest_node(o.lat, o.lon, max_m=MAX_SNAP_M)
-        if na is None or not chargers.fresh:
+        if not chargers.fresh:
             return None
         ends = self._charger_ends(chargers, col)
         if ends.nodes.size == 0:
             return None
-        origin_node = np.array([na], np.int32)
-        chain = self._chain(req, origin_node, np.ones(1, np.bool_), ends, CarProfile(), 0,
-                            CAR_PARK_S, req.max_direct_car_s, walk_to_vehicle=False)
+        # the car is parked on a road near the origin: every drivable node within walking
+        # range is a possible start (a footway origin walks to the nearest road)
+        self.car_nodes(np.empty(0), np.empty(0))
+        assert self._car_index is not None
+        starts = self._car_index[0]
+        chain = self._chain(req, starts, np.ones(starts.size, np.bool_), ends, CarProfile(), 0,
+                            CAR_PARK_S, req.max_direct_car_s)
         if chain is None:
             return None
         info: dict[str, object] = {
@@ -315,8 +349,9 @@ class SharedRouter:
 
     # -- internals --------------------------------------------------------------------------
     def _charger_ends(self, chargers: Chargers, col: int) -> _End:
-        ok = chargers.available[:, col] & (chargers.node >= 0)
-        return _End(chargers.node[ok], np.flatnonzero(ok).astype(np.int32))
+        node = self.car_nodes(chargers.lat, chargers.lon)
+        ok = chargers.available[:, col] & (node >= 0)
+        return _End(node[ok], np.flatnonzero(ok).astype(np.int32))
 
     def _car_ends(self, req: PlanRequest, fleet: CarFleet, chargers: Chargers | None,
                   col: int) -> _End | None:

@@ -49,7 +49,7 @@ log = logging.getLogger("maas.access")
 #: Paths never authenticated nor limited (probes, scrapes, API description).
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json"})
 #: Path prefixes never authenticated nor limited (``/docs`` and its OAuth2 redirect, ``/redoc``).
-EXEMPT_PREFIXES = ("/docs", "/redoc")
+EXEMPT_PREFIXES = ("/docs", "/redoc", "/dashboard", "/static/")
 #: ASGI scope key holding the :class:`Client` of a request.
 CLIENT_SCOPE_KEY = "maas.client"
 API_KEY_HEADER = b"x-api-key"

@@ -133,7 +133,7 @@ def cases(draw: st.DrawFn, max_trips: int = 9) -> tuple[Timetable, dict[str, int
 
 
 SETTINGS = settings(
-    max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example, HealthCheck.data_too_large]
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example, HealthCheck.data_too_large]
 )
 
 
