@@ -103,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     ea: list[float] = []
     csa: list[float] = []
     mism = 0
-    rules = Rules(day, state.config.default_min_transfer_s, state.config.default_max_transfer_walk_m)
+    rules = Rules(
+        day, state.config.default_min_transfer_s, state.config.default_max_transfer_walk_m
+    )
     n_csa = min(len(qs), 100)
     for n, (o, d, t) in enumerate(qs):
         req = TransitRequest.between_stops(o, d, day, t)
@@ -118,9 +120,9 @@ def main(argv: list[str] | None = None) -> int:
             mine = js[-1].arr_s if js else float("inf")
             mism += int(mine != ref[-1])
     print(f"EA RAPTOR  p50 {_pct(ea, 50):.3f} ms  p95 {_pct(ea, 95):.3f} ms  ({len(ea)} queries)")
+    ratio = statistics.median(csa) / statistics.median(ea)
     print(f"EA ref CSA p50 {_pct(csa, 50):.1f} ms  p95 {_pct(csa, 95):.1f} ms  ({n_csa} queries; "
-          f"plain Python) ratio CSA/RAPTOR p50 {statistics.median(csa) / statistics.median(ea):.0f}x;"
-          f" mismatches {mism}")  # fmt: skip
+          f"plain Python) ratio CSA/RAPTOR p50 {ratio:.0f}x; mismatches {mism}")  # fmt: skip
     rg: list[float] = []
     mc: list[float] = []
     n_rg = 0

@@ -117,6 +117,32 @@ def serve(
                                                                        "127.0.0.1"))
 
 
+@app.command()
+def worker(
+    bundle: Annotated[Path, typer.Option(help="City bundle (default: bundled Timisoara).")] = (
+        DEFAULT_BUNDLE
+    ),
+    redis_url: Annotated[str | None, typer.Option(help="Redis URL for the live store.")] = None,
+    once: Annotated[bool, typer.Option(help="Poll every feed once and exit.")] = False,
+) -> None:
+    """Poll the bundle's live feeds (GBFS, OCPI; DEMO feeds when none is configured) into
+    the live store (Redis: ``--redis-url`` or ``MAAS_REDIS_URL``)."""
+    from maas.live.store import LiveStoreUnavailableError
+    from maas.worker import run_worker
+
+    os.environ["MAAS_BUNDLE"] = str(bundle.resolve())
+    if redis_url:
+        os.environ["MAAS_REDIS_URL"] = redis_url
+    try:
+        settings = load_settings()
+        run_worker(settings, once=once)
+    except (FeedError, SettingsError, LiveStoreUnavailableError) as exc:
+        err.print(f"[red]worker failed:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        pass
+
+
 @app.command("estimate-timetable")
 def estimate_timetable(
     shared_data: Annotated[Path, typer.Option(help="Folder of the raw STPT inputs (shared data).")]
@@ -200,6 +226,30 @@ def plan_command(
             typer.echo(f"   {leg.mode}{line}  {leg.start_time[11:16]}-{leg.end_time[11:16]}  "
                        f"{leg.from_.name} -> {leg.to.name}  ({round(leg.distance_m)} m)")
 
+
+
+@app.command("congestion-report")
+def congestion_report(
+    shared_data: Annotated[Path, typer.Option(help="Shared data folder (AVL traces, Tranzy GTFS).")]
+    = REPO_ROOT.parent / "shared" / "data",
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the PNG and GeoJSON.")]
+    = Path("congestion-report"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Replay the recorded AVL day: congestion chart, segment GeoJSON, peak vs night index."""
+    import json
+
+    from maas.realtime.report import format_summary, write_congestion_day
+
+    if not (shared_data / "timisoara" / "stpt" / "avl-traces").is_dir():
+        err.print(f"[red]no AVL traces under[/red] {escape(str(shared_data))}")
+        raise typer.Exit(2)
+    summary = write_congestion_day(out_dir, shared_data)
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    typer.echo(format_summary(summary))
+    typer.echo(f"wrote {summary['files']['chart']} and {summary['files']['segments']}")
 
 def main() -> None:
     """Entry point used by ``python -m maas``."""

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from numba import njit
+from scipy.spatial import cKDTree
 
 from routing.config import RoutingConfig
 from routing.constants import CROW_FLY_DETOUR, UNREACHED, WALK_SPEED_MPS
@@ -114,9 +115,10 @@ class OneToAll:
     Attributes
     ----------
     stop_time_s : int32 (n_stops,)
-        Earliest time at every stop (by walking or by vehicle); ``UNREACHED`` elsewhere.
+        Earliest time at every stop (walking, by vehicle, or vehicle then walking on);
+        ``UNREACHED`` beyond ``max_time_s``.
     stop_transit : bool (n_stops,)
-        Whether that time is a vehicle arrival (the stop is then a source of walking on).
+        Whether that time is a vehicle arrival at the stop itself.
     node_idx, node_time_s, node_budget_s : int32 arrays
         Street nodes reached within ``max_time_s``, their times, and the walking budget left
         there (seconds of walking still allowed by the rules).
@@ -139,8 +141,11 @@ class OneToAll:
 
 
 @njit(cache=True)
-def _budget_dijkstra(first_out, head, cost, src_node, src_time, src_budget, limit,
-                     time, budget):  # pragma: no cover - numba
+def _budget_dijkstra(
+    first_out: np.ndarray, head: np.ndarray, cost: np.ndarray, src_node: np.ndarray,
+    src_time: np.ndarray, src_budget: np.ndarray, limit: np.int32, time: np.ndarray,
+    budget: np.ndarray,
+) -> int:  # pragma: no cover - numba
     """Multi-source Dijkstra by time with a per-source walking budget (see module docstring).
 
     Heap keys pack ``time << 32 | node`` into one int64.  ``time``/``budget`` (n_nodes int32)
@@ -203,6 +208,7 @@ class OneToAllEngine:
         lat0 = float(np.mean(tt.stop_lat)) if tt.n_stops else 0.0
         self.proj = LocalProjection(lat0)
         self.stop_xy = self.proj.xy(np.asarray(tt.stop_lat), np.asarray(tt.stop_lon))
+        self.tree = cKDTree(self.stop_xy)
         self._local = threading.local()
 
     def _worker(self) -> _Worker:
@@ -294,8 +300,12 @@ class OneToAllEngine:
             crow_lon.append(float(tt.stop_lon[s]))
             crow_t.append(int(stop_time[s]))
             crow_b.append(req.max_egress_s)
+        # stops reached by walking on after transit
+        if nodes.size and links is not None:
+            stop_time = np.minimum(stop_time, self._stops_from_nodes(nodes, node_t, speed))
+        stop_time = self._crow_on(stop_time, unl, street_linked, req)
         return OneToAll(
-            stop_time_s=stop_time, stop_transit=by_vehicle,
+            stop_time_s=stop_time, stop_transit=by_vehicle & (stop_time == transit_time),
             node_idx=nodes, node_time_s=node_t, node_budget_s=node_b,
             crow_lat=np.array(crow_lat, np.float64), crow_lon=np.array(crow_lon, np.float64),
             crow_time_s=np.array(crow_t, np.int32), crow_budget_s=np.array(crow_b, np.int32),
@@ -318,6 +328,42 @@ class OneToAllEngine:
         arr = state.lab[0][: k + 1].min(axis=0).astype(np.int64)
         out = np.where(arr < UNREACHED, arr - req.time_s, UNREACHED)
         return out.astype(np.int32)
+
+    def _stops_from_nodes(self, nodes: I32, node_t: I32, speed: float) -> I32:
+        """Time at every linked stop from the node labels (the better link end)."""
+        links = self.links
+        assert links is not None and self.router is not None
+        t = np.full(self.router.n_nodes, UNREACHED, dtype=np.int64)
+        t[nodes] = node_t
+        a = np.asarray(links.node_a)
+        b = np.asarray(links.node_b)
+        ta = np.where(a >= 0, t[np.maximum(a, 0)] + np.ceil(np.asarray(links.dist_a_m) / speed),
+                      UNREACHED)
+        tb = np.where(b >= 0, t[np.maximum(b, 0)] + np.ceil(np.asarray(links.dist_b_m) / speed),
+                      UNREACHED)
+        return np.minimum(np.minimum(ta, tb), UNREACHED).astype(np.int32)
+
+    def _crow_on(self, stop_time: I32, sources: npt.NDArray[np.int64],
+                 street_linked: npt.NDArray[np.bool_], req: OneToAllRequest) -> I32:
+        """Straight-line walking on from transit-reached stops without streets."""
+        if sources.size == 0:
+            return stop_time
+        tt = self.network.timetable
+        out = stop_time.copy()
+        lat, lon = np.asarray(tt.stop_lat), np.asarray(tt.stop_lon)
+        for s in sources.tolist():
+            t0 = int(stop_time[s])
+            walk = min(req.max_time_s - t0, req.max_egress_s)
+            if walk <= 0:
+                continue
+            near = np.array(self.tree.query_ball_point(
+                self.stop_xy[s], walk * req.walk_speed_mps / CROW_FLY_DETOUR + 1.0), np.int64)
+            near = near[~street_linked[near]]
+            d = haversine_many_m(float(lat[s]), float(lon[s]), lat[near], lon[near])
+            c = np.ceil(d * CROW_FLY_DETOUR / req.walk_speed_mps)
+            ok = c <= walk
+            out[near[ok]] = np.minimum(out[near[ok]], t0 + c[ok]).astype(np.int32)
+        return out
 
     def _walk(self, profile: WalkProfile, src: I32, t: I32, budget: I32,
               limit: int) -> tuple[I32, I32, I32]:

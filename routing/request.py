@@ -110,6 +110,8 @@ class TransitRequest:
             raise InvalidRequestError(f"wheelchair={self.wheelchair!r}: not a Wheelchair value")
 
     @classmethod
-    def between_stops(cls, origin: int, destination: int, day: int, time_s: int, **kw: object) -> TransitRequest:
+    def between_stops(
+        cls, origin: int, destination: int, day: int, time_s: int, **kw: object
+    ) -> TransitRequest:
         """A stop-to-stop request (no access or egress cost)."""
         return cls((StopTime(origin),), (StopTime(destination),), day, time_s, **kw)  # type: ignore[arg-type]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +38,7 @@ from routing.planner.itinerary import Itinerary, PlanLeg
 from routing.planner.request import Mode, PlanRequest
 from routing.street import StreetRouter, StreetSearchState
 from routing.street.profiles import BikeProfile, CarProfile, StreetProfile, WalkProfile
+from routing.street_graph import StopLinks
 
 #: Longest straight line between a place (or station) and its street node, metres.
 MAX_SNAP_M = 400.0
@@ -194,6 +196,14 @@ class _States:
         self.a: StreetSearchState = router.new_state()
         self.b: StreetSearchState = router.new_state()
         self.c: StreetSearchState = router.new_state()
+        # access-to-transit searches: kept until the itineraries are built
+        self.xa: StreetSearchState = router.new_state()
+        self.xb: StreetSearchState = router.new_state()
+        self.xc: StreetSearchState = router.new_state()
+
+
+#: ``legs(stop, dep_s)``: the legs of a shared access chain to ``stop`` leaving at ``dep_s``.
+AccessLegs = Callable[[int, int], list[PlanLeg]]
 
 
 class SharedRouter:
@@ -346,6 +356,95 @@ class SharedRouter:
             "to_name": chargers.names[chain.drop_ref] if chargers.names else None,
             "from_name": None, "charger": chain.drop_ref, "label": chargers.label}
         return self._itinerary(req, chain, "CAR", o.lat, o.lon, None, None, info)
+
+    def bikeshare_access(self, req: PlanRequest, sys: DockSystem, links: StopLinks
+                         ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], AccessLegs]:
+        """Transit access by bike share: walk -> rentable station -> bike -> station with a
+        free dock -> walk to a stop. Returns ``(stops, cost_s, legs_to(stop))``; the chain
+        takes at most ``2 * max_access_s`` seconds. Valid until the next call on this thread.
+        """
+        empty: tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], AccessLegs] = (
+            np.empty(0, np.int32), np.empty(0, np.int32), lambda _s, _d: [])
+        o = req.origin
+        if not sys.fresh or sys.n_stations == 0 or o.stop >= 0:
+            return empty
+        router, g, st = self.router, self.g, self._states()
+        walk = WalkProfile(speed_mps=req.walk_speed_mps)
+        no = router.nearest_node(o.lat, o.lon, max_m=MAX_SNAP_M)
+        if no is None:
+            return empty
+        lo = math.floor(haversine_m(o.lat, o.lon, float(g.node_lat[no]), float(g.node_lon[no]))
+                        / req.walk_speed_mps + 0.5)
+        limit = 2 * req.max_access_s
+        router.run(walk, [no], [lo], state=st.xa, limit=req.max_access_s)
+        pick = np.flatnonzero(sys.can_rent & (sys.node >= 0))
+        wa = st.xa.dist[sys.node[pick]]
+        pick, wa = pick[np.isfinite(wa)], wa[np.isfinite(wa)]
+        if pick.size == 0:
+            return empty
+        router.run(BikeProfile(), sys.node[pick], wa + BIKE_UNLOCK_S, state=st.xb,
+                   limit=limit)
+        drop = np.flatnonzero(sys.can_return & (sys.node >= 0))
+        rb = st.xb.dist[sys.node[drop]] + BIKE_DOCK_S
+        keep = np.isfinite(rb) & (rb < limit)
+        drop, rb = drop[keep], rb[keep]
+        if drop.size == 0:
+            return empty
+        stops, costs = router.stops_within(walk, sys.node[drop], rb, limit, links,
+                                           state=st.xc)
+        stops = np.asarray(stops, np.int32)
+        costs = np.asarray(costs, np.int32)
+
+        def legs_to(stop: int, dep_s: int) -> list[PlanLeg]:
+            return self._access_legs(req, sys, st, links, stop, dep_s, pick, wa)
+
+        return stops, costs, legs_to
+
+    def _access_legs(self, req: PlanRequest, sys: DockSystem, st: _States, links: StopLinks,
+                     stop: int, dep_s: int, pick: npt.NDArray[np.int64],
+                     wa: npt.NDArray[np.float64]) -> list[PlanLeg]:
+        router, o = self.router, req.origin
+        na, nb = int(links.node_a[stop]), int(links.node_b[stop])
+        da = float(st.xc.dist[na]) if na >= 0 else math.inf
+        db = float(st.xc.dist[nb]) if nb >= 0 else math.inf
+        end = na if da <= db else nb
+        pc = router.path_to(st.xc, end)
+        if pc is None:
+            return []
+        q_node = int(pc.node_idx[0])
+        pb = router.path_to(st.xb, q_node)
+        if pb is None:
+            return []
+        p_node = int(pb.node_idx[0])
+        k = int(np.argmin(np.where(sys.node[pick] == p_node, wa, np.inf)))
+        p = int(pick[k])
+        q_cands = np.flatnonzero((sys.node == q_node) & sys.can_return)
+        q = int(q_cands[0]) if q_cands.size else -1
+        pa = router.path_to(st.xa, p_node)
+        walk_a = round(float(wa[k]))
+        ride = round(float(st.xb.dist[q_node]) - float(wa[k])) + BIKE_DOCK_S
+        slat, slon = float(sys.lat[p]), float(sys.lon[p])
+        geom_a = np.vstack([[o.lon, o.lat], np.column_stack([pa.lon, pa.lat])]) \
+            if pa is not None else np.array([[o.lon, o.lat], [slon, slat]])
+        geom_b = np.column_stack([pb.lon, pb.lat])
+        geom_c = np.column_stack([pc.lon, pc.lat])
+        info: dict[str, object] = {
+            "system": sys.key, "label": sys.label,
+            "from_name": sys.names[p] if sys.names else None,
+            "to_name": sys.names[q] if sys.names and q >= 0 else None}
+        if sys.tariff is not None:
+            info["price"] = sys.tariff.price(ride, pb.length_m)
+            info["currency"] = sys.tariff.currency
+        t1, t2 = dep_s + walk_a, dep_s + walk_a + ride
+        qlat, qlon = float(geom_b[-1, 1]), float(geom_b[-1, 0])
+        return [
+            PlanLeg("WALK", dep_s, t1, round(_line_m(geom_a), 1), o.lat, o.lon, slat, slon,
+                    geom_a),
+            PlanLeg("BIKESHARE", t1, t2, round(pb.length_m, 1), slat, slon, qlat, qlon,
+                    geom_b, extra=info),
+            PlanLeg("WALK", t2, -1, round(_line_m(geom_c), 1), qlat, qlon, qlat, qlon,
+                    geom_c, to_stop=stop),
+        ]
 
     # -- internals --------------------------------------------------------------------------
     def _charger_ends(self, chargers: Chargers, col: int) -> _End:

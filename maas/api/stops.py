@@ -25,12 +25,15 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 
 
 def current_overlay(state: AppState) -> RealtimeOverlay | None:
-    """The live realtime overlay, via ``maas.realtime.current_overlay`` when that exists."""
-    try:
-        mod = importlib.import_module("maas.realtime")
-    except ImportError:
-        return None
-    hook = getattr(mod, "current_overlay", None)
+    """The live realtime overlay, via ``maas.realtime[.hub].current_overlay`` when it exists."""
+    hook = None
+    for name in ("maas.realtime", "maas.realtime.hub"):
+        try:
+            hook = getattr(importlib.import_module(name), "current_overlay", None)
+        except ImportError:
+            continue
+        if hook is not None:
+            break
     if hook is None:
         return None
     got = hook(state)

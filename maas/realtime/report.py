@@ -272,7 +272,7 @@ def write_chart(path: Path, day: CongestionDay, summary: dict[str, Any]) -> None
     pct = extra_time_percent(q[ok]) if ok.any() else np.zeros(1)
     bars = [h["extra_percent"] for h in hourly] or [0.0]
     bottom = min(0.0, float(pct.min())) - 5.0
-    top = max(float(pct.max()), max(bars)) * 1.1 + 5.0
+    top = max(float(pct.max()), *bars) * 1.1 + 5.0
     ax.set_ylim(bottom, top)
     ax2.set_ylim(1.0 + bottom / 100.0, 1.0 + top / 100.0)
     from matplotlib.patches import Patch

@@ -118,6 +118,7 @@ class DeparturesService:
             route_short_name=names.route_short_names[route] or names.route_long_names[route],
             headsign=headsign or None, service_date=date.fromordinal(r.day).isoformat(),
             scheduled_time=format_time(r.day, r.sched_s, self.tz),
+            realtime_time=None, delay_s=None, cancelled=False, skipped=False,
         )
         if overlay is not None:
             rd = overlay.day(r.day)

@@ -79,8 +79,8 @@ class IsochroneParams:
 def parse_cutoffs(value: str) -> list[int]:
     """Comma list of cutoffs (seconds) -> sorted distinct ints within the limits."""
     out: set[int] = set()
-    for raw in value.split(","):
-        raw = raw.strip()
+    for part in value.split(","):
+        raw = part.strip()
         if not raw:
             continue
         try:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -41,7 +41,7 @@ from routing.street import StreetPath, StreetRouter, StreetSearchState, get_rout
 from routing.street.profiles import BikeProfile, CarProfile, StreetProfile, WalkProfile
 
 if TYPE_CHECKING:
-    from routing.shared_mobility import SharedMobility, SharedRouter
+    from routing.shared_mobility import AccessLegs, SharedMobility, SharedRouter
 
 #: GTFS route_type -> leg mode (extended types by their hundreds).
 _BASIC_MODES = {0: "TRAM", 1: "SUBWAY", 2: "RAIL", 3: "BUS", 4: "FERRY", 5: "CABLE_CAR",
@@ -72,6 +72,8 @@ class _Access:
     node: int
     node_cost_s: int
     state: StreetSearchState | None
+    shared_legs: dict[int, AccessLegs] = field(default_factory=dict)
+    """Stops reached by a shared vehicle (bike share) -> builder of that chain's legs."""
 
 
 class _Worker:
@@ -148,7 +150,7 @@ class Planner:
         w = self._worker()
         out: list[Itinerary] = []
         if Mode.TRANSIT in req.modes:
-            out.extend(self._transit(w, req, realtime))
+            out.extend(self._transit(w, req, realtime, shared))
         direct: list[tuple[Mode, StreetProfile, int]] = []
         if Mode.WALK in req.modes:
             direct.append((Mode.WALK, WalkProfile(speed_mps=req.walk_speed_mps),
@@ -220,9 +222,11 @@ class Planner:
         )
 
     # -- transit ----------------------------------------------------------------------------
-    def _transit(self, w: _Worker, req: PlanRequest,
-                 realtime: RealtimeArrays | None) -> list[Itinerary]:
+    def _transit(self, w: _Worker, req: PlanRequest, realtime: RealtimeArrays | None,
+                 shared: SharedMobility | None = None) -> list[Itinerary]:
         acc = self._access(req.origin, req, w.access, reverse=False)
+        if shared is not None and Mode.BIKESHARE in req.modes:
+            acc = self._shared_access(req, acc, shared)
         egr = self._access(req.destination, req, w.egress, reverse=True)
         if acc.stops.size == 0 or egr.stops.size == 0:
             return []
@@ -259,6 +263,25 @@ class Planner:
                 t = min(j.dep_s for j in found) + 60
         return [self._itinerary(w, req, j, acc, egr) for j in journeys]
 
+    def _shared_access(self, req: PlanRequest, acc: _Access, shared: SharedMobility) -> _Access:
+        """``acc`` with the stops bike share reaches sooner than walking (see
+        :meth:`SharedRouter.bikeshare_access`)."""
+        if self.shared_router is None or self.links is None:
+            return acc
+        best = {int(s): (int(c), bool(f), None) for s, c, f in
+                zip(acc.stops, acc.cost_s, acc.crow, strict=True)}
+        builders: dict[int, AccessLegs] = {}
+        for sys in shared.bike_systems:
+            stops, costs, legs = self.shared_router.bikeshare_access(req, sys, self.links)
+            for s, c in zip(stops.tolist(), costs.tolist(), strict=True):
+                if s not in best or c < best[s][0]:
+                    best[s] = (c, False, None)
+                    builders[s] = legs
+        keys = sorted(best)
+        return _Access(np.array(keys, np.int32), np.array([best[k][0] for k in keys], np.int32),
+                       np.array([best[k][1] for k in keys], np.bool_), acc.node,
+                       acc.node_cost_s, acc.state, builders)
+
     def _itinerary(self, w: _Worker, req: PlanRequest, j: Journey, acc: _Access,
                    egr: _Access) -> Itinerary:
         legs: list[PlanLeg] = []
@@ -268,6 +291,18 @@ class Planner:
             if isinstance(leg, AccessLeg):
                 if req.origin.stop >= 0 or leg.arr_s == leg.dep_s:
                     continue
+                build = acc.shared_legs.get(leg.to_stop)
+                if build is not None:
+                    chain = build(leg.to_stop, leg.dep_s)
+                    if chain:
+                        last = chain[-1]
+                        stop_place = self.resolve_stop(leg.to_stop)
+                        chain[-1] = replace(last, arr_s=leg.arr_s, to_lat=stop_place.lat,
+                                            to_lon=stop_place.lon)
+                        legs.extend(chain)
+                        walk_m += chain[0].distance_m + chain[-1].distance_m
+                        prev_arr = leg.arr_s
+                        continue
                 pl = self._walk_leg(req.origin, self.resolve_stop(leg.to_stop), leg.dep_s,
                                     leg.arr_s, acc, to_stop=leg.to_stop)
             elif isinstance(leg, EgressLeg):

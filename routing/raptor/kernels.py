@@ -21,8 +21,14 @@ service ``s`` runs on query day + ``d`` for ``d`` in -1, 0, 1.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
+
+# Annotations are for readers and mypy only; numba types the kernels from their arguments.
+Arr = Any
+Tup = tuple[Any, ...]
 
 UNREACHED = np.int32(1 << 30)
 DAY_S = 86_400
@@ -54,8 +60,9 @@ def _priority(kind: int) -> int:
 
 @njit(cache=True)
 def resolve_transfers(
-    transfer_start, transfer_to, transfer_s, transfer_m, transfer_kind, min_transfer_s, max_walk_m
-):
+    transfer_start: Arr, transfer_to: Arr, transfer_s: Arr, transfer_m: Arr, transfer_kind: Arr,
+    min_transfer_s: int, max_walk_m: int,
+) -> tuple[Arr, Arr, Arr, Arr, Arr, Arr]:
     """Resolve transfer rows for one (min_transfer_s, max_walk_m) setting.
 
     Returns ``own_slack`` (per stop: seconds needed to change vehicles at the stop, -1 when
@@ -127,7 +134,7 @@ def resolve_transfers(
 
 
 @njit(cache=True, inline="always")
-def _stop_ok(stop_wheelchair, s, wc_mode):
+def _stop_ok(stop_wheelchair: Arr, s: int, wc_mode: int) -> bool:
     if wc_mode == 0:
         return True
     w = stop_wheelchair[s]
@@ -135,7 +142,7 @@ def _stop_ok(stop_wheelchair, s, wc_mode):
 
 
 @njit(cache=True, inline="always")
-def _trip_ok(trip_wheelchair, trip_cancelled, t, wc_mode):
+def _trip_ok(trip_wheelchair: Arr, trip_cancelled: Arr, t: int, wc_mode: int) -> bool:
     if trip_cancelled.shape[0] > 0 and trip_cancelled[t]:
         return False
     if wc_mode == 0:
@@ -145,7 +152,10 @@ def _trip_ok(trip_wheelchair, trip_cancelled, t, wc_mode):
 
 
 @njit(cache=True)
-def find_trip(net, rt, svc_active, wc_mode, p, i, d, earliest, hi):
+def find_trip(
+    net: Tup, rt: Tup, svc_active: Arr, wc_mode: int, p: int, i: int, d: int, earliest: int,
+    hi: int,
+) -> int:
     """Earliest trip (index within pattern ``p``, below ``hi``) of day offset ``d`` boardable at
     position ``i`` at or after ``earliest`` (seconds of the query day); -1 if none."""
     pattern_stop_start = net[0]
@@ -189,7 +199,7 @@ def find_trip(net, rt, svc_active, wc_mode, p, i, d, earliest, hi):
 
 
 @njit(cache=True)
-def reset_labels(lab, touched_flag, touched_list, n_touched):
+def reset_labels(lab: Tup, touched_flag: Arr, touched_list: Arr, n_touched: Arr) -> None:
     """Set the labels of every touched stop back to unreached (all rounds)."""
     arr, brd = lab[0], lab[1]
     tgt_best = lab[11]
@@ -205,7 +215,12 @@ def reset_labels(lab, touched_flag, touched_list, n_touched):
 
 
 @njit(cache=True)
-def ea_run(net, rt, xfer, svc_active, opts, src_stops, src_times, tgt_index, tgt_egress, lab, scr):
+# The hot loops stay in one flat function each: numba inlines nothing across closures, and
+# splitting them into helpers measured slower.
+def ea_run(  # noqa: C901
+    net: Tup, rt: Tup, xfer: Tup, svc_active: Arr, opts: Arr, src_stops: Arr, src_times: Arr,
+    tgt_index: Arr, tgt_egress: Arr, lab: Tup, scr: Tup,
+) -> int:
     """One earliest-arrival RAPTOR run; labels persist (range searches call it repeatedly with
     decreasing departure times and never reset in between).
 
@@ -422,7 +437,9 @@ def ea_run(net, rt, xfer, svc_active, opts, src_stops, src_times, tgt_index, tgt
 
 
 @njit(cache=True)
-def collect_departures(net, svc_active, src_stops, src_offsets, t_lo, t_hi, out):
+def collect_departures(
+    net: Tup, svc_active: Arr, src_stops: Arr, src_offsets: Arr, t_lo: int, t_hi: int, out: Arr
+) -> int:
     """Distinct start times ``dep - offset`` in ``[t_lo, t_hi]`` of trips leaving the sources
     (any day offset, pickup allowed, service active), written to ``out``; returns the count.
     Sorting and de-duplication are left to the caller."""
@@ -475,7 +492,7 @@ MC_OVERFLOW = -1
 
 
 @njit(cache=True)
-def _mc_dominated(pool, head, k, s, a, w):
+def _mc_dominated(pool: Tup, head: Arr, k: int, s: int, a: int, w: int) -> bool:
     l_arr, l_walk, l_dead, l_next = pool[0], pool[1], pool[10], pool[11]
     for j in range(k + 1):
         x = head[j, s]
@@ -487,7 +504,10 @@ def _mc_dominated(pool, head, k, s, a, w):
 
 
 @njit(cache=True)
-def _mc_insert(pool, n_lab, head, k, s, a, w, prev, kind, pat, trip, day, aux, apos):
+def _mc_insert(
+    pool: Tup, n_lab: Arr, head: Arr, k: int, s: int, a: int, w: int, prev: int, kind: int,
+    pat: int, trip: int, day: int, aux: int, apos: int,
+) -> int:
     """Insert (a, w) into bag (k, s) unless dominated; returns the label index or -1."""
     (l_arr, l_walk, l_prev, l_kind, l_stop, l_pat, l_trip, l_day, l_aux, l_apos, l_dead,
      l_next) = pool[:12]  # fmt: skip
@@ -527,7 +547,7 @@ def _mc_insert(pool, n_lab, head, k, s, a, w, prev, kind, pat, trip, day, aux, a
 
 
 @njit(cache=True)
-def _res_dominated(res, n_res, k, a, w):
+def _res_dominated(res: Tup, n_res: int, k: int, a: int, w: int) -> bool:
     r_arr, r_walk, r_round, _lab, r_dead = res
     for j in range(n_res):
         if r_dead[j] == 0 and r_round[j] <= k and r_arr[j] <= a and r_walk[j] <= w:
@@ -536,17 +556,18 @@ def _res_dominated(res, n_res, k, a, w):
 
 
 @njit(cache=True)
-def mc_run(
-    net, rt, xfer, svc_active, opts, src_stops, src_times, src_walk, tgt_index, tgt_egress,
-    tgt_walk, pool, res, scr, route_bag,
-):
+def mc_run(  # noqa: C901
+    net: Tup, rt: Tup, xfer: Tup, svc_active: Arr, opts: Arr, src_stops: Arr, src_times: Arr,
+    src_walk: Arr, tgt_index: Arr, tgt_egress: Arr, tgt_walk: Arr, pool: Tup, res: Tup,
+    scr: Tup, route_bag: Tup,
+) -> tuple[int, int]:
     """One McRAPTOR search.  ``res`` = (arr, walk, round, label, dead) of target results.
 
     Returns ``(n_labels, n_results)``; ``n_labels == -1`` when the pool or the result arrays
     overflowed (the caller grows them and runs again).
     """
     (pattern_stop_start, pattern_stops, pattern_trip_start, pattern_st_start, _ts,
-     arrival_s, departure_s, _pt, drop_off_type, stop_pattern_start, stop_patterns,
+     arrival_s, _dep, _pt, drop_off_type, stop_pattern_start, stop_patterns,
      stop_pattern_pos, pattern_min_s, pattern_max_s, _tw, stop_wheelchair) = net  # fmt: skip
     delay_s = rt[0]
     own_slack, tr_start, tr_to, tr_dur, tr_walk = xfer[0], xfer[1], xfer[2], xfer[3], xfer[4]
@@ -645,8 +666,10 @@ def mc_run(
                                 if not _res_dominated(res, n_res, k, ra, rw):
                                     for j in range(n_res):
                                         if (
-                                            r_dead[j] == 0 and r_round[j] >= k
-                                            and r_arr[j] >= ra and r_walk[j] >= rw
+                                            r_dead[j] == 0
+                                            and r_round[j] >= k
+                                            and r_arr[j] >= ra
+                                            and r_walk[j] >= rw
                                         ):
                                             r_dead[j] = 1
                                     if n_res >= r_arr.shape[0]:

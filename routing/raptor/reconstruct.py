@@ -41,7 +41,9 @@ class Change:
 RawLeg = Ride | Change
 
 
-def walk_back(lab: tuple[Any, ...], net: tuple[Any, ...], k: int, stop: int) -> tuple[list[RawLeg], int]:
+def walk_back(
+    lab: tuple[Any, ...], net: tuple[Any, ...], k: int, stop: int
+) -> tuple[list[RawLeg], int]:
     """Raw legs (kernel frame, last first) of the round-``k`` arrival at ``stop`` and the
     index of the source it started from."""
     (arr, _brd, a_pat, a_trip, a_day, a_bpos, a_apos, a_round, b_from, b_row, b_round) = lab[:11]
@@ -70,7 +72,9 @@ def reverse_raw(
     out: list[RawLeg] = []
     for leg in raw:
         if isinstance(leg, Ride):
-            length = int(tt.pattern_stop_start[leg.pattern + 1] - tt.pattern_stop_start[leg.pattern])
+            length = int(
+                tt.pattern_stop_start[leg.pattern + 1] - tt.pattern_stop_start[leg.pattern]
+            )
             out.append(
                 Ride(
                     int(trip_of[leg.trip]), leg.pattern, length - 1 - leg.alight_pos,
@@ -78,7 +82,9 @@ def reverse_raw(
                 )
             )  # fmt: skip
         else:
-            out.append(Change(leg.to_stop, leg.from_stop, int(row_of[leg.row]) if leg.row >= 0 else -1))
+            out.append(
+                Change(leg.to_stop, leg.from_stop, int(row_of[leg.row]) if leg.row >= 0 else -1)
+            )
     return out
 
 
@@ -137,8 +143,10 @@ def build_journey(
             r = int(row_of[leg.row])
             w = int(walk[leg.row])
             walk_total += w
-            legs.append(TransferLeg(leg.from_stop, leg.to_stop, int(dur[leg.row]),
-                                    int(tt.transfer_m[r]), int(tt.transfer_kind[r]), w))  # fmt: skip
+            length_m, kind = int(tt.transfer_m[r]), int(tt.transfer_kind[r])
+            legs.append(
+                TransferLeg(leg.from_stop, leg.to_stop, int(dur[leg.row]), length_m, kind, w)
+            )
     first = legs[0]
     last = legs[-1]
     assert isinstance(first, TransitLeg) and isinstance(last, TransitLeg)

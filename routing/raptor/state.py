@@ -168,7 +168,7 @@ class RaptorState:
     @property
     def labels_arr(self) -> I32:
         """Vehicle-arrival labels, shape (rounds + 1, n_stops), seconds of the query day."""
-        return self.lab[0]  # type: ignore[no-any-return]
+        return self.lab[0]
 
     def xfer(self, min_transfer_s: int, max_walk_m: int) -> XferArrays:
         """Resolved transfers for this setting (cached per state)."""
@@ -178,7 +178,7 @@ class RaptorState:
             tt = self.tt
             x = kernels.resolve_transfers(
                 tt.transfer_start, tt.transfer_to, tt.transfer_s, tt.transfer_m,
-                tt.transfer_kind, np.int32(min_transfer_s), np.int32(max_walk_m),
+                tt.transfer_kind, int(min_transfer_s), int(max_walk_m),
             )  # fmt: skip
             self._xfer[key] = x
         return x

@@ -46,6 +46,45 @@ def test_bikeshare_stations_geojson(client: TestClient) -> None:
 
 
 def test_carsharing_and_charging_geojson(client: TestClient) -> None:
+    cars = client.get("/v1/carsharing/vehicles").json()
+    assert cars["features"] and cars["label"] == "demo"
+    assert all("current_range_meters" in f["properties"] for f in cars["features"])
+    ch = client.get("/v1/charging/locations").json()
+    assert ch["features"] and ch["label"] == "demo"
+    assert all(f["properties"]["evses"] >= 0 for f in ch["features"])
+    only = client.get("/v1/charging/locations",
+                      params={"connector": "IEC_62196_T2_COMBO", "available_only": True}).json()
+    assert all("IEC_62196_T2_COMBO" in f["properties"]["available_connectors"]
+               for f in only["features"])
+
+
+def test_feeds_lists_live_feeds(client: TestClient) -> None:
+    feeds = client.get("/v1/feeds").json()["feeds"]
+    live = {f["source"]: f for f in feeds if f["report"].get("live")}
+    assert {"gbfs:velotm", "gbfs:demo_carshare", "ocpi:locations"} <= set(live)
+    assert all(f["label"] == "demo" and f["fresh"] and int(f["version"]) >= 1
+               for f in live.values())
+
+
+def _plan(client: TestClient, a: str, b: str, modes: str, **kw: object) -> list[dict]:
+    r = client.get("/v1/plan", params={"from": a, "to": b, "time": "2026-11-24T08:00",
+                                       "modes": modes, "num_itineraries": 3, **kw})
+    assert r.status_code == 200, r.text
+    return list(r.json()["itineraries"])
+
+
+def test_plan_with_bikeshare(client: TestClient) -> None:
+    its = _plan(client, "45.7537,21.2257", "45.7780,21.2260", "WALK,BIKESHARE")
+    legs = [leg for it in its for leg in it["legs"] if leg["mode"] == "BIKESHARE"]
+    assert legs, "no BIKESHARE leg"
+    assert legs[0]["system"] == "gbfs:velotm" and legs[0]["label"] == "demo"
+    assert legs[0]["from"]["name"] not in ("Street", "Origin")
+    assert legs[0]["to"]["name"] not in ("Street", "Destination")
+
+
+def test_plan_with_carshare(client: TestClient) -> None:
+    # the demo fleet moves every bucket: start next to an available car, end at another car's
+    # spot (cars are parked where rides may end) at least 1.5 km away
     legs: list[dict] = []
     for _ in range(3):  # the embedded writer may move the fleet between the two requests
         cars = client.get("/v1/carsharing/vehicles", params={"available_only": True}).json()

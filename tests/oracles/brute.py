@@ -50,8 +50,9 @@ def enumerate_journeys(
     for s, e, w in targets:
         tgt.setdefault(s, []).append((e, w))
 
-    def go(stop: int, ready: int, used: int, walk: int, dep0: int | None, off: int
-           ) -> Iterator[BruteJourney]:
+    def go(
+        stop: int, ready: int, used: int, walk: int, dep0: int | None, off: int
+    ) -> Iterator[BruteJourney]:
         for run, i in by_stop.get(stop, []):
             if run.dep[i] < ready:
                 continue

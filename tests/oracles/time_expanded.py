@@ -7,6 +7,7 @@ edge weights are time differences, so the distance from the source node is elaps
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import networkx as nx
 
@@ -52,7 +53,7 @@ def te_earliest(
         g.add_edge("src", wait(s, t), weight=t - t0)
     for s, times in waits.items():
         ordered = sorted(times)
-        for x, y in zip(ordered, ordered[1:], strict=False):
+        for x, y in pairwise(ordered):
             g.add_edge(("w", s, x), ("w", s, y), weight=y - x)
     if "sink" not in g:
         return float("inf")

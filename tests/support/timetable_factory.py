@@ -200,8 +200,7 @@ def build_timetable(
     flat = [pp for x in sp for pp in x]
 
     rows = sorted(
-        (stop_idx[t.from_stop], stop_idx[t.to_stop], t.seconds, t.metres, t.kind)
-        for t in transfers
+        (stop_idx[t.from_stop], stop_idx[t.to_stop], t.seconds, t.metres, t.kind) for t in transfers
     )
     transfer_start = np.zeros(n_stops + 1, dtype=np.int32)
     for r in rows:

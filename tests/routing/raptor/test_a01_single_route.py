@@ -16,7 +16,10 @@ TT = build_timetable(
 
 def _ea(o: int, d: int, t: str) -> list[str]:
     state = RaptorState(TT)
-    return [journey_str(TT, j) for j in earliest_arrival(state, TransitRequest.between_stops(o, d, DAY, hms(t)))]
+    return [
+        journey_str(TT, j)
+        for j in earliest_arrival(state, TransitRequest.between_stops(o, d, DAY, hms(t)))
+    ]
 
 
 def test_boards_exactly_at_departure_time() -> None:

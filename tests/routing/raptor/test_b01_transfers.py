@@ -65,7 +65,10 @@ def test_forbidden_rule_blocks_change_at_stop_and_footpath() -> None:
 def test_timed_transfer_needs_no_slack() -> None:
     tt = build_timetable(
         ["A", "B", "D"],
-        [TripSpec("R1", ["A", "B"], ["08:00", "08:10"]), TripSpec("R2", ["B", "D"], ["08:10", "08:20"])],
+        [
+            TripSpec("R1", ["A", "B"], ["08:00", "08:10"]),
+            TripSpec("R2", ["B", "D"], ["08:10", "08:20"]),
+        ],
         transfers=[TransferSpec("B", "B", 1)],
     )
     req = TransitRequest.between_stops(0, 2, DAY, hms("08:00"), min_transfer_s=300)

@@ -8,10 +8,12 @@ from tests.support.timetable_factory import DAY, TripSpec, build_timetable, hms,
 TT = build_timetable(
     ["A", "B", "C"],
     [
-        TripSpec("R1", ["A", "B", "C"], ["08:00", "08:05", "08:10"], drop_off=[0, 1, 0],
-                 wheelchair=0),
-        TripSpec("R1", ["A", "B", "C"], ["08:20", "08:25", "08:30"], pickup=[1, 0, 0],
-                 wheelchair=2),
+        TripSpec(
+            "R1", ["A", "B", "C"], ["08:00", "08:05", "08:10"], drop_off=[0, 1, 0], wheelchair=0
+        ),
+        TripSpec(
+            "R1", ["A", "B", "C"], ["08:20", "08:25", "08:30"], pickup=[1, 0, 0], wheelchair=2
+        ),
         TripSpec("R1", ["A", "B", "C"], ["08:40", "08:45", "08:50"], wheelchair=1),
     ],
     stop_wheelchair={"A": 1, "B": 1, "C": 0},

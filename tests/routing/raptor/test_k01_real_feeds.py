@@ -45,7 +45,9 @@ def test_real_feed_matches_csa(name: str) -> None:
     state = RaptorState(tt)
     served = np.nonzero(np.diff(tt.stop_pattern_start) > 0)[0].tolist()
     rng = random.Random(5)
-    rules = Rules(day, state.config.default_min_transfer_s, state.config.default_max_transfer_walk_m)
+    rules = Rules(
+        day, state.config.default_min_transfer_s, state.config.default_max_transfer_walk_m
+    )
     reached = 0
     for _ in range(40):
         o, d = rng.sample(served, 2)

@@ -133,13 +133,21 @@ def cases(draw: st.DrawFn, max_trips: int = 9) -> tuple[Timetable, dict[str, int
 
 
 SETTINGS = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example, HealthCheck.data_too_large]
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.large_base_example,
+        HealthCheck.data_too_large,
+    ],
 )
 
 
 @SETTINGS
 @given(cases())
-def test_earliest_arrival_matches_csa_and_time_expanded(case: tuple[Timetable, dict[str, int]]) -> None:
+def test_earliest_arrival_matches_csa_and_time_expanded(
+    case: tuple[Timetable, dict[str, int]],
+) -> None:
     tt, q = case
     state = RaptorState(tt, CONFIG)
     req = _request(q, tt)
