@@ -160,7 +160,10 @@ def load_snapshot(path: Path, *, verify: bool = False) -> Network:
         for rel in manifest["files"]:
             p, _, fname = rel.partition("/")
             if p == part:
-                out[fname[:-4]] = np.load(path / rel, mmap_mode="r", allow_pickle=False)
+                # a plain ndarray view of the read-only mapping: pages stay shared between
+                # processes, and element access avoids np.memmap's per-item Python overhead
+                mm = np.load(path / rel, mmap_mode="r", allow_pickle=False)
+                out[fname[:-4]] = mm if mm.size == 0 else np.asarray(mm)
         return out
 
     tt_arrays = arrays("timetable")

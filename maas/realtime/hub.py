@@ -2,8 +2,10 @@
 
 One :class:`RealtimeHub` per loaded network, kept on the :class:`~maas.state.AppState` (attribute
 ``realtime``; rebuilt when the network is swapped).  Writers (the replay/poll worker) replace
-whole immutable values under a lock; readers take the current value without locking.  The state
-is in-process (the embedded default); with several API processes each runs its own replay.
+whole immutable values under a lock; readers take the current value without locking.  In the
+embedded default the API process's own thread feeds it; with Redis (``AppState.realtime_store``
+set) ``maas worker`` feeds one hub and every API process's hub *follows* the store
+(:mod:`maas.realtime.store_bridge`), refreshed by :func:`current_hub`.
 
 Configuration comes from the city's ``city.toml`` (kept in the snapshot's metadata):
 
@@ -31,7 +33,7 @@ from feeds.gtfs_rt import TripLookup, apply_feed, match_vehicle_positions, parse
 from feeds.gtfs_rt.apply import ResolvedAlert, resolve_alerts
 from feeds.report import IngestReport
 from feeds.stpt_live import StptVehicle
-from maas.realtime.congestion import CongestionTracker
+from maas.realtime.congestion import RETENTION_S, CongestionTracker
 from maas.realtime.matching import TripMatcher, VehicleMatch, overlay_from_matches
 from routing.closures import apply_closures, closed_edge_mask
 from routing.network import Network
@@ -109,6 +111,10 @@ class RealtimeHub:
         self._arrays: dict[tuple[int, int], RealtimeArrays | None] = {}
         self._lock = threading.Lock()
         self.feed_now_s: float | None = None
+        #: :class:`~maas.realtime.store_bridge.RealtimeFollower` filling this hub (Redis mode).
+        self.follower: Any = None
+        #: Congestion read from the store (``StoredCongestion``), replacing the own tracker.
+        self.stored_congestion: Any = None
 
     @property
     def congestion(self) -> CongestionTracker:
@@ -116,8 +122,29 @@ class RealtimeHub:
         if self._congestion is None:
             with self._lock:
                 if self._congestion is None:
-                    self._congestion = CongestionTracker(self.matcher)
+                    retention = float(self.section("congestion").get("retention_s",
+                                                                      RETENTION_S))
+                    self._congestion = CongestionTracker(self.matcher, retention_s=retention)
         return self._congestion
+
+    def congestion_source(self) -> Any:
+        """What the congestion routes read: the store's congestion when following a store,
+        else the own :class:`CongestionTracker` (both expose ``binned``, ``free_flow``,
+        ``series``, ``line_index``, ``segment_geometry``, ``bin_s``, ``retention_s``)."""
+        if self.follower is not None:
+            return self.stored_congestion if self.stored_congestion is not None \
+                else self.congestion
+        return self.congestion
+
+    def refresh(self) -> None:
+        """Pull the latest state from the store (no-op without a follower)."""
+        if self.follower is not None:
+            self.follower.sync(self)
+
+    def stale(self, feed: str) -> bool | None:
+        """Whether the store feed ``feed`` (``rt:vehicles``...) is stale; None when the hub
+        is fed in-process or the feed was never read."""
+        return None if self.follower is None else self.follower.stale(feed)
 
     def section(self, name: str) -> dict[str, Any]:
         """A ``city.toml`` table (empty when absent)."""
@@ -268,8 +295,14 @@ def current_hub(app_state: Any) -> RealtimeHub:
                     hub.load_closures()
                 except Exception:  # a bad closures file must not take the service down
                     log.exception("closures could not be applied")
+                store = getattr(app_state, "realtime_store", None)
+                if store is not None:
+                    from maas.realtime.store_bridge import RealtimeFollower
+
+                    hub.follower = RealtimeFollower(store)
                 app_state.realtime = hub
     assert hub is not None
+    hub.refresh()
     return hub
 
 

@@ -13,6 +13,22 @@ Concepts
 * Arrive-by runs the same earliest-arrival kernel on a time-reversed copy of the timetable
   (times negated, patterns and transfers reversed), built once per timetable.
 
+Rules decided here (the oracles in ``tests/oracles`` implement the same):
+
+* A change of vehicles at one stop takes the stop's own transfers.txt time (type 2), 0 (type 1)
+  or ``min_transfer_s``; type 3 on (s, s) forbids changing there.  A change to another stop
+  uses one transfer row (never two in a row): type 1 takes 0 s, type 2 its time, type 0 and
+  footpaths ``max(walk_s, min_transfer_s)``; type 3 on (s, t) removes every row s -> t;
+  transfers.txt rows win over footpaths; footpaths longer than ``max_transfer_walk_m`` are
+  ignored, transfers.txt rows never.
+* Sources and targets are used as given: no footpath before the first or after the last
+  vehicle (the multimodal layer passes nearby stops with access/egress offsets instead).
+* Range search: Pareto set on (later departure, earlier arrival, fewer transfers) among
+  journeys whose first vehicle leaves inside the window.
+* Wheelchair: not accessible (2) stops/trips are excluded; with ``ALLOW_UNKNOWN`` unknown (0)
+  ones are allowed and ``Journey.penalty_s`` counts a penalty per unknown boarding (a ranking
+  hint, not a search criterion); ``STRICT`` allows only accessible (1).
+
 References: Delling, Pajor, Werneck, "Round-Based Public Transit Routing" (2012/2015).
 """
 

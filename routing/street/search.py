@@ -618,9 +618,13 @@ class StreetRouter:
         return build_path(self.graph, node, edges, label)
 
     def _rev_tail(self) -> npt.NDArray[np.int32]:
-        _, _, orig = self.reversed_csr()
-        # The tail of reversed edge r is the head of its original edge.
-        return self._head[orig]
+        cached: npt.NDArray[np.int32] | None = getattr(self, "_rev_tail_cache", None)
+        if cached is None:
+            _, _, orig = self.reversed_csr()
+            # The tail of reversed edge r is the head of its original edge.
+            cached = np.ascontiguousarray(self._head[orig])
+            self._rev_tail_cache = cached
+        return cached
 
     def shortest_path(
         self,
