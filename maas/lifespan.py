@@ -60,6 +60,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from maas.live.runtime import open_live
 
     app.state.live = open_live(settings, state.holder.network)
+    if settings.realtime and settings.redis_url:
+        # one `maas worker` computes the realtime state; this process follows the store
+        state.realtime_store = app.state.live.store
     threading.Thread(target=_warm, args=(state,), name="maas-warmup", daemon=True).start()
     stop_realtime = threading.Event()
     if settings.realtime and not settings.redis_url:

@@ -42,4 +42,6 @@ class AppState:
     warmup_s: float | None = None
     realtime: Any = None
     """The realtime hub (``maas.realtime.hub.RealtimeHub``), created on first use."""
+    realtime_store: Any = None
+    """Live store the realtime hub follows (Redis mode; None: fed in-process)."""
     started_at: float = field(default_factory=time.time)

@@ -5,6 +5,11 @@ Feeds come from ``city.toml`` (``[gbfs] url``, ``[ocpi] locations_url``, each wi
 deterministic DEMO generator (:mod:`maas.live.demo`) instead, labelled ``demo``. A write that
 fails because the store is down is logged and retried at the next tick; one feed failing never
 stops the others.
+
+With Redis the worker also computes the realtime state once for every API process (STPT AVL
+replay, GTFS-RT files and URLs -> overlay, vehicles, alerts, congestion) on the current
+snapshot and publishes it (:mod:`maas.realtime.store_bridge`); without Redis each API process
+does that itself.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -24,6 +30,9 @@ from maas.live.codec import encode_gbfs, encode_ocpi
 from maas.live.demo import OCPI_FEED, DemoLiveSource
 from maas.live.store import LiveStore, LiveStoreUnavailableError, MemoryLiveStore, RedisLiveStore
 from maas.settings import Settings
+
+if TYPE_CHECKING:
+    from maas.realtime.hub import RealtimeHub
 
 log = logging.getLogger("maas.worker")
 
@@ -88,9 +97,23 @@ def build_jobs(settings: Settings, *, demo_interval_s: int = DEFAULT_INTERVAL_S)
     return jobs
 
 
+def open_realtime_hub(settings: Settings) -> RealtimeHub | None:
+    """A realtime hub on the current snapshot of ``settings`` (None, logged, without one)."""
+    from maas.realtime.hub import RealtimeHub
+    from routing.snapshot import current_version, load_snapshot
+
+    root = settings.snapshot_root
+    version = current_version(root)
+    if version is None:
+        log.warning("worker: no snapshot under %s (run `maas build`): no realtime state", root)
+        return None
+    return RealtimeHub(load_snapshot(root / version), settings.bundle)
+
+
 def run_worker(settings: Settings, *, once: bool = False, now: float | None = None,
                store: LiveStore | None = None, stop: threading.Event | None = None,
-               demo_interval_s: int = DEFAULT_INTERVAL_S) -> LiveStore:
+               demo_interval_s: int = DEFAULT_INTERVAL_S,
+               realtime: bool | None = None) -> LiveStore:
     """Poll until ``stop`` is set (or one round with ``once``); return the store written.
 
     Parameters
@@ -108,15 +131,27 @@ def run_worker(settings: Settings, *, once: bool = False, now: float | None = No
         Set to end the loop.
     demo_interval_s : int
         Interval and ttl of the DEMO feeds, seconds.
+    realtime : bool | None
+        Also compute and publish the realtime state (default: ``settings.realtime`` with
+        Redis; the embedded default runs it in the API process instead).
     """
+    from maas.realtime.store_bridge import run_publisher, start_publisher
+
     store = store or open_store(settings)
     jobs = build_jobs(settings, demo_interval_s=demo_interval_s)
+    if realtime is None:
+        realtime = settings.realtime and settings.redis_url is not None
+    hub = open_realtime_hub(settings) if realtime else None
     if once:
         t = time.time() if now is None else now
         for job in jobs:
             job.run(store, t)
+        if hub is not None:
+            run_publisher(hub, store, once=True)
         return store
     stop = stop or threading.Event()
+    if hub is not None:
+        start_publisher(hub, store, stop)
     log.info("worker: %s into %s", ", ".join(j.name for j in jobs), type(store).__name__)
     while not stop.is_set():
         t = time.time()

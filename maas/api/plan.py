@@ -8,7 +8,7 @@ from time import perf_counter
 from typing import Annotated
 
 import anyio.to_thread
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from maas.api.mobility import plan_with_shared
 from maas.deps import PlannerDep
@@ -56,7 +56,7 @@ async def plan(
         max_length=40, examples=["IEC_62196_T2"],
         description="With CAR or CARSHARE: end the drive at a charger with an AVAILABLE EVSE "
                     "of this OCPI connector type near the destination")] = None,
-) -> PlanOut:
+) -> Response:
     """Itineraries from ``from`` to ``to``: earliest arrival first, Pareto-filtered on
     arrival, departure, transfers and walking; times ISO-8601 with the city's offset."""
     params = PlanParams(
@@ -76,4 +76,6 @@ async def plan(
         limiter=limiter)
     metrics_of(request.app).observe_plan(",".join(sorted(m.value for m in req.modes)),
                                          perf_counter() - t0)
-    return out
+    # serialised once by pydantic-core (the models were built by the service from checked
+    # values); FastAPI would otherwise validate the whole body a second time
+    return Response(out.model_dump_json(by_alias=True), media_type="application/json")

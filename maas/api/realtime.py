@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI, Query
 
 from maas.deps import StateDep
 from maas.realtime.hub import RealtimeHub, current_hub
+from maas.realtime.store_bridge import CONGESTION_FEED, VEHICLES_FEED
 from maas.schemas.realtime import (
     AlertOut,
     AlertsOut,
@@ -44,13 +45,20 @@ def _age(t: float | None) -> float | None:
     return None if t is None or not math.isfinite(t) else round(time.time() - t, 1)
 
 
+def _store_age(hub: RealtimeHub, feed: str) -> float | None:
+    """Seconds since the store's copy of ``feed`` was written (None: in-process state)."""
+    meta = hub.follower.meta.get(feed) if hub.follower is not None else None
+    return None if meta is None else round(meta.age_s(), 1)
+
+
 @router.get("/congestion", response_model=CongestionOut, summary="City congestion index")
 def congestion(state: StateDep) -> CongestionOut:
     """City Travel Time Index now (latest 15-min bin with data), per line and as a series."""
     hub = current_hub(state)
-    tr = hub.congestion
+    tr = hub.congestion_source()
     series = tr.series()
-    out = CongestionOut(bin_s=tr.bin_s, retention_s=tr.retention_s)
+    out = CongestionOut(bin_s=tr.bin_s, retention_s=tr.retention_s,
+                        age_s=_store_age(hub, CONGESTION_FEED), stale=hub.stale(CONGESTION_FEED))
     if not series:
         out.note = "no probe data yet (no live vehicles matched to lines)"
         return out
@@ -81,10 +89,12 @@ def congestion_segments(
 ) -> FeatureCollectionOut:
     """Observed segments of the latest ``window_bins`` bins: level, speed, free flow, samples."""
     hub = current_hub(state)
-    tr = hub.congestion
+    tr = hub.congestion_source()
     b = tr.binned()
+    stale = hub.stale(CONGESTION_FEED)
     if b.n_bins == 0:
-        return FeatureCollectionOut(note="no probe data yet (no live vehicles matched to lines)")
+        return FeatureCollectionOut(note="no probe data yet (no live vehicles matched to lines)",
+                                    stale=stale)
     k = min(window_bins, b.n_bins)
     travel = b.travel_s[:, -k:].sum(axis=1, keepdims=True)
     samples = b.samples[:, -k:].sum(axis=1, keepdims=True)
@@ -111,7 +121,8 @@ def congestion_segments(
                 "tti": _num(tti[s]), "level": int(lvl[s]), "samples": int(samples[s, 0]),
             }))
     return FeatureCollectionOut(features=feats, updated_at=_iso(end, hub), age_s=_age(end),
-                                note="" if feats else "no segment observed in the window")
+                                note="" if feats else "no segment observed in the window",
+                                stale=stale)
 
 
 @router.get("/vehicles", response_model=FeatureCollectionOut, summary="Live vehicles (GeoJSON)")
@@ -121,7 +132,8 @@ def vehicles(state: StateDep) -> FeatureCollectionOut:
     vs = hub.vehicles
     if not vs:
         st = [s.note for s in hub.statuses.values() if s.kind == "stpt_vehicles" and s.note]
-        return FeatureCollectionOut(note=st[0] if st else "no live vehicle feed configured")
+        return FeatureCollectionOut(note=st[0] if st else "no live vehicle feed configured",
+                                    stale=hub.stale(VEHICLES_FEED))
     names = hub.network.timetable.names
     tt = hub.network.timetable
     feats = []
@@ -135,7 +147,8 @@ def vehicles(state: StateDep) -> FeatureCollectionOut:
                                                                             1),
                         "trip_id": trip_id, "delay_s": v.delay_s}))
     latest = max(v.timestamp_s for v in vs)
-    return FeatureCollectionOut(features=feats, updated_at=_iso(latest, hub), age_s=_age(latest))
+    return FeatureCollectionOut(features=feats, updated_at=_iso(latest, hub), age_s=_age(latest),
+                                stale=hub.stale(VEHICLES_FEED))
 
 
 @router.get("/alerts", response_model=AlertsOut, summary="Service alerts")

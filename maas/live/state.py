@@ -130,6 +130,8 @@ class LiveState:
         for feed in self.store.versions():
             if kind is not None and not feed.startswith(kind + ":"):
                 continue
+            if not feed.startswith(("gbfs:", "ocpi:")):
+                continue  # other feeds of the store (``rt:*`` realtime state) are not ours
             d = self._reader(feed).read()
             if d is not None:
                 out[feed] = FeedView(d.meta, d.value)

@@ -55,7 +55,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, replace
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -91,7 +91,8 @@ F64 = npt.NDArray[np.float64]
 def _npz(header: dict[str, Any], arrays: dict[str, np.ndarray]) -> bytes:
     buf = io.BytesIO()
     head = np.frombuffer(json.dumps(header, separators=(",", ":")).encode(), np.uint8)
-    np.savez_compressed(buf, header=head, **arrays)
+    save: Any = np.savez_compressed  # numpy's stub types **arrays as its bool keyword
+    save(buf, header=head, **arrays)
     return buf.getvalue()
 
 
@@ -358,7 +359,7 @@ class RedisCongestionSeries:
             raw = self._client.zrange(self.key, 0, -1)
         except self._errors as exc:
             raise LiveStoreUnavailableError(f"cannot read {self.key}: {exc}") from exc
-        return [_point(r) for r in raw]
+        return [_point(r) for r in cast(list[bytes], raw)]
 
     def close(self) -> None:
         """Close the connection pool."""

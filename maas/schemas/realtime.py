@@ -24,6 +24,9 @@ class FeatureCollectionOut(BaseModel):
     updated_at: str | None = Field(default=None, description="Feed time of the data, ISO-8601.")
     age_s: float | None = Field(default=None,
                                 description="Seconds between now and the data's time.")
+    stale: bool | None = Field(default=None, description=(
+        "True when the shared live store's copy is too old or the store was unreachable "
+        "(last state served); None when computed in-process."))
 
 
 class SeriesPointOut(BaseModel):
@@ -56,6 +59,10 @@ class CongestionOut(BaseModel):
     free_flow_rule: str = (
         "85th percentile of segment speeds at night (21:00-06:00), else of all samples")
     note: str = ""
+    age_s: float | None = Field(default=None, description=(
+        "Seconds since the shared live store's copy was written (None: computed in-process)."))
+    stale: bool | None = Field(default=None, description=(
+        "True when the shared live store's copy is too old or the store was unreachable."))
 
 
 class AlertOut(BaseModel):

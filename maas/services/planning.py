@@ -143,7 +143,7 @@ class PlanService:
             g = int(tt.trip_gtfs[leg.trip])
             trip_id = names.trip_ids[g]
             headsign = names.trip_headsigns[g] if g < len(names.trip_headsigns) else None
-        coords = [[round(float(x), 7), round(float(y), 7)] for x, y in leg.geometry]
+        coords = np.round(np.asarray(leg.geometry, dtype=np.float64), 7).tolist()
         ex = leg.extra
         if ex.get("from_name"):
             from_name = str(ex["from_name"])
