@@ -12,10 +12,36 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def shared_data_dir() -> Path | None:
-    """The folder of real feeds (env ``MAAS_SHARED_DATA``, else ``<repo>/../shared/data``)."""
+    """The folder of real feeds.
+
+    ``MAAS_SHARED_DATA`` when set; else ``<repo>/../shared/data``; else, for a clone of a local
+    checkout (as CI makes), ``../shared/data`` next to the repository it was cloned from.
+    """
     env = os.environ.get("MAAS_SHARED_DATA")
-    path = Path(env) if env else REPO.parent / "shared" / "data"
-    return path if path.is_dir() else None
+    if env:
+        return Path(env) if Path(env).is_dir() else None
+    candidates = [REPO.parent / "shared" / "data"]
+    origin = _origin_checkout()
+    if origin is not None:
+        candidates.append(origin.parent / "shared" / "data")
+    return next((c for c in candidates if c.is_dir()), None)
+
+
+def _origin_checkout() -> Path | None:
+    """The local folder this repository was cloned from, if its ``origin`` is a local path."""
+    import subprocess
+
+    try:
+        url = subprocess.run(
+            ["git", "-C", str(REPO), "config", "--get", "remote.origin.url"],
+            capture_output=True, text=True, check=False, timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if not url or "://" in url or ":" in url.split("/")[0]:
+        return None
+    path = Path(url.removeprefix("file://"))
+    return path.resolve() if path.is_dir() else None
 
 
 def require_shared(*parts: str) -> Path:
