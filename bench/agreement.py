@@ -228,7 +228,8 @@ def run_agreement(
         res.found += bool(got)
         for j in got:
             res.legs += sum(isinstance(leg, TransitLeg) for leg in j.legs)
-            res.failures.extend(f"{name} {o}->{d} @{t}: {p}" for p in check_legs(tt, j, trip_pattern))
+            bad = check_legs(tt, j, trip_pattern)
+            res.failures.extend(f"{name} {o}->{d} @{t}: {p}" for p in bad)
     return res
 
 

@@ -14,6 +14,10 @@ street searches on the worker's reusable states:
    the best drop-off minimises ride label + dock time + walk to the destination, and the
    ride path's first node tells which pick-up it started from (the cheapest one at that node).
 
+Bike share also extends transit at both ends (:meth:`SharedRouter.bikeshare_access`, and
+:meth:`SharedRouter.bikeshare_egress` with the same three searches run backwards from the
+destination): each stop gets the chain's cost, and the planner keeps it where it beats walking.
+
 Usable pick-ups: bike share ``is_renting`` with a bike available; car share a vehicle neither
 reserved nor disabled whose ``current_range_meters`` covers the drive plus
 :data:`RANGE_MARGIN_M`. Usable drop-offs: a dock station ``is_returning`` with a free dock, a
@@ -37,7 +41,13 @@ from routing.planner.geo import haversine_m
 from routing.planner.itinerary import Itinerary, PlanLeg
 from routing.planner.request import Mode, PlanRequest
 from routing.street import StreetRouter, StreetSearchState
-from routing.street.profiles import BikeProfile, CarProfile, StreetProfile, WalkProfile
+from routing.street.profiles import (
+    BikeProfile,
+    CarProfile,
+    StreetProfile,
+    WalkProfile,
+    seconds_from_metres,
+)
 from routing.street_graph import StopLinks
 
 #: Longest straight line between a place (or station) and its street node, metres.
@@ -200,10 +210,18 @@ class _States:
         self.xa: StreetSearchState = router.new_state()
         self.xb: StreetSearchState = router.new_state()
         self.xc: StreetSearchState = router.new_state()
+        # egress-from-transit searches (reverse): kept until the itineraries are built
+        self.ya: StreetSearchState = router.new_state()
+        self.yb: StreetSearchState = router.new_state()
+        self.yc: StreetSearchState = router.new_state()
+        self.egress_owner: object = None
+        """Token of the egress call whose labels ``ya``/``yb``/``yc`` hold."""
 
 
 #: ``legs(stop, dep_s)``: the legs of a shared access chain to ``stop`` leaving at ``dep_s``.
 AccessLegs = Callable[[int, int], list[PlanLeg]]
+#: ``legs(stop, dep_s)``: the legs of a shared egress chain from ``stop`` alighted at ``dep_s``.
+EgressLegs = Callable[[int, int], list[PlanLeg]]
 
 
 class SharedRouter:
@@ -444,6 +462,138 @@ class SharedRouter:
                     geom_b, extra=info),
             PlanLeg("WALK", t2, -1, round(_line_m(geom_c), 1), qlat, qlon, qlat, qlon,
                     geom_c, to_stop=stop),
+        ]
+
+    def bikeshare_egress(self, req: PlanRequest, sys: DockSystem, links: StopLinks
+                         ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], EgressLegs]:
+        """Transit egress by bike share: walk from a stop -> rentable station -> bike ->
+        station with a free dock -> walk to the destination.
+
+        Three reverse searches from the destination mirror :meth:`bikeshare_access`: walking
+        (bounded by ``max_access_s``) to the stations with a free dock, riding from the
+        stations with a bike to those docks (unlock and dock seconds included), walking from
+        the stops to those stations. The chain takes at most ``2 * max_access_s`` seconds.
+
+        Returns
+        -------
+        tuple
+            ``(stops int32[], cost_s int32[], legs_from)``: seconds from alighting at each stop
+            to the destination, and ``legs_from(stop, dep_s)`` -> the WALK, BIKESHARE, WALK legs
+            of that stop's chain for a rider alighting at ``dep_s`` (seconds; contiguous, the
+            last ends at ``dep_s + cost_s``). The first walk starts at the stop's street node
+            (the caller anchors it on the stop). Valid until this thread's next plan.
+        """
+        empty: tuple[npt.NDArray[np.int32], npt.NDArray[np.int32], EgressLegs] = (
+            np.empty(0, np.int32), np.empty(0, np.int32), lambda _s, _d: [])
+        if not sys.fresh or sys.n_stations == 0 or req.destination.stop >= 0:
+            return empty
+        st = self._states()
+        token = object()
+        found = self._egress_search(req, sys, links, st, token)
+        if found is None:
+            return empty
+
+        def legs_from(stop: int, dep_s: int) -> list[PlanLeg]:
+            if st.egress_owner is not token:  # another system searched since: redo ours
+                self._egress_search(req, sys, links, st, token)
+            return self._egress_legs(req, sys, st, links, stop, dep_s)
+
+        return found[0], found[1], legs_from
+
+    def _egress_search(self, req: PlanRequest, sys: DockSystem, links: StopLinks,
+                       st: _States, token: object
+                       ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]] | None:
+        """Run the three reverse searches of :meth:`bikeshare_egress` into ``st.y*``."""
+        router, g, d = self.router, self.g, req.destination
+        st.egress_owner = token
+        walk = WalkProfile(speed_mps=req.walk_speed_mps)
+        nd = router.nearest_node(d.lat, d.lon, max_m=MAX_SNAP_M)
+        if nd is None:
+            return None
+        ld = math.floor(haversine_m(d.lat, d.lon, float(g.node_lat[nd]), float(g.node_lon[nd]))
+                        / req.walk_speed_mps + 0.5)
+        limit = 2 * req.max_access_s
+        # 1. walk from the stations with a free dock to the destination
+        router.run(walk, [nd], [ld], state=st.ya, limit=req.max_access_s, reverse=True)
+        drop = np.flatnonzero(sys.can_return & (sys.node >= 0))
+        wc = st.ya.dist[sys.node[drop]]
+        keep = np.isfinite(wc)
+        drop, wc = drop[keep], wc[keep]
+        if drop.size == 0:
+            return None
+        # 2. ride from the stations with a bike to those docks (labels: ride + dock + walk)
+        router.run(BikeProfile(), sys.node[drop], wc + BIKE_DOCK_S, state=st.yb, limit=limit,
+                   reverse=True)
+        pick = np.flatnonzero(sys.can_rent & (sys.node >= 0))
+        p_node = sys.node[pick]
+        rb = st.yb.dist[p_node] + BIKE_UNLOCK_S
+        # a label without a ride edge is a dock's own: docking where one rents is a walk
+        keep = np.isfinite(rb) & (rb < limit) & (st.yb.parent_edge[p_node] >= 0)
+        pick, rb = pick[keep], rb[keep]
+        if pick.size == 0:
+            return None
+        # 3. walk from the stops to those stations
+        stops, costs = router.stops_within(walk, sys.node[pick], rb, limit, links,
+                                           state=st.yc, reverse=True)
+        return np.asarray(stops, np.int32), np.asarray(costs, np.int32)
+
+    def _egress_legs(self, req: PlanRequest, sys: DockSystem, st: _States, links: StopLinks,
+                     stop: int, dep_s: int) -> list[PlanLeg]:
+        router, d = self.router, req.destination
+        speed = WalkProfile(speed_mps=req.walk_speed_mps).link_speed_mps
+        ends = [(int(links.node_a[stop]), float(links.dist_a_m[stop])),
+                (int(links.node_b[stop]), float(links.dist_b_m[stop]))]
+        best, start = math.inf, -1
+        for n, m in ends:
+            if n < 0 or not np.isfinite(st.yc.dist[n]):
+                continue
+            c = float(st.yc.dist[n]) + float(seconds_from_metres(np.array([m]), speed)[0])
+            if c < best:
+                best, start = c, n
+        if start < 0:
+            return []
+        pc = router.path_to(st.yc, start)  # stop's node -> pick-up station
+        if pc is None:
+            return []
+        p_node = int(pc.node_idx[-1])
+        pb = router.path_to(st.yb, p_node)  # pick-up -> drop-off station
+        if pb is None:
+            return []
+        q_node = int(pb.node_idx[-1])
+        pa = router.path_to(st.ya, q_node)  # drop-off -> destination's node
+        if pa is None:
+            return []
+        p_cands = np.flatnonzero((sys.node == p_node) & sys.can_rent)
+        q_cands = np.flatnonzero((sys.node == q_node) & sys.can_return)
+        if p_cands.size == 0 or q_cands.size == 0:
+            return []
+        p, q = int(p_cands[0]), int(q_cands[0])
+        rb = float(st.yb.dist[p_node])
+        walk_a = round(best - rb - BIKE_UNLOCK_S)
+        ride = round(rb - float(st.ya.dist[q_node])) + BIKE_UNLOCK_S
+        walk_c = round(float(st.ya.dist[q_node]))
+        geom_a = np.column_stack([pc.lon, pc.lat])
+        geom_b = np.column_stack([pb.lon, pb.lat])
+        geom_c = np.vstack([np.column_stack([pa.lon, pa.lat]), [d.lon, d.lat]])
+        info: dict[str, object] = {
+            "system": sys.key, "label": sys.label,
+            "from_name": sys.names[p] if sys.names else None,
+            "to_name": sys.names[q] if sys.names else None}
+        if sys.tariff is not None:
+            info["price"] = sys.tariff.price(ride, pb.length_m)
+            info["currency"] = sys.tariff.currency
+        if sys.co2_g_km is not None:
+            info["co2_g_km"] = float(sys.co2_g_km)
+        plat, plon = float(sys.lat[p]), float(sys.lon[p])
+        qlat, qlon = float(sys.lat[q]), float(sys.lon[q])
+        t1, t2 = dep_s + walk_a, dep_s + walk_a + ride
+        return [
+            PlanLeg("WALK", dep_s, t1, round(_line_m(geom_a), 1), float(geom_a[0, 1]),
+                    float(geom_a[0, 0]), plat, plon, geom_a, from_stop=stop),
+            PlanLeg("BIKESHARE", t1, t2, round(pb.length_m, 1), plat, plon, qlat, qlon,
+                    geom_b, extra=info),
+            PlanLeg("WALK", t2, t2 + walk_c, round(_line_m(geom_c), 1), qlat, qlon, d.lat,
+                    d.lon, geom_c),
         ]
 
     # -- internals --------------------------------------------------------------------------

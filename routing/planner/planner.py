@@ -6,7 +6,9 @@ Steps of :meth:`Planner.plan` (depart-at; arrive-by mirrors it):
    line to it) to every stop within ``max_access_s``; a ``stop:`` origin is that stop at cost 0.
    Stops without a street link (or bundles without streets) are reached in a straight line at
    ``CROW_FLY_DETOUR`` times the distance.
-2. egress: the same search backwards from the destination.
+2. egress: the same search backwards from the destination. With BIKESHARE (and live
+   ``shared``), bike-share chains extend both sides (stop cost = the cheaper of walking and
+   riding, see :mod:`routing.shared_mobility`).
 3. transit: earliest-arrival RAPTOR from all access stops to all egress stops (one journey per
    number of transfers), repeated from just after the best journey's departure to fill
    ``num_itineraries`` (the "next page by time").
@@ -41,7 +43,7 @@ from routing.street import StreetPath, StreetRouter, StreetSearchState, get_rout
 from routing.street.profiles import BikeProfile, CarProfile, StreetProfile, WalkProfile
 
 if TYPE_CHECKING:
-    from routing.shared_mobility import AccessLegs, SharedMobility, SharedRouter
+    from routing.shared_mobility import AccessLegs, EgressLegs, SharedMobility, SharedRouter
 
 #: GTFS route_type -> leg mode (extended types by their hundreds).
 _BASIC_MODES = {0: "TRAM", 1: "SUBWAY", 2: "RAIL", 3: "BUS", 4: "FERRY", 5: "CABLE_CAR",
@@ -228,6 +230,8 @@ class Planner:
         if shared is not None and Mode.BIKESHARE in req.modes:
             acc = self._shared_access(req, acc, shared)
         egr = self._access(req.destination, req, w.egress, reverse=True)
+        if shared is not None and Mode.BIKESHARE in req.modes:
+            egr = self._shared_egress(req, egr, shared)
         if acc.stops.size == 0 or egr.stops.size == 0:
             return []
         sources = tuple(StopTime(int(s), int(c), int(c))
@@ -282,6 +286,38 @@ class Planner:
                        np.array([best[k][1] for k in keys], np.bool_), acc.node,
                        acc.node_cost_s, acc.state, builders)
 
+    def _shared_egress(self, req: PlanRequest, egr: _Access, shared: SharedMobility) -> _Access:
+        """``egr`` with the stops from which bike share reaches the destination sooner than
+        walking (see :meth:`SharedRouter.bikeshare_egress`)."""
+        if self.shared_router is None or self.links is None:
+            return egr
+        best = {int(s): (int(c), bool(f)) for s, c, f in
+                zip(egr.stops, egr.cost_s, egr.crow, strict=True)}
+        builders: dict[int, EgressLegs] = {}
+        for sys in shared.bike_systems:
+            stops, costs, legs = self.shared_router.bikeshare_egress(req, sys, self.links)
+            for s, c in zip(stops.tolist(), costs.tolist(), strict=True):
+                if s not in best or c < best[s][0]:
+                    best[s] = (c, False)
+                    builders[s] = legs
+        keys = sorted(best)
+        return _Access(np.array(keys, np.int32), np.array([best[k][0] for k in keys], np.int32),
+                       np.array([best[k][1] for k in keys], np.bool_), egr.node,
+                       egr.node_cost_s, egr.state, builders)
+
+    def _shared_egress_legs(self, leg: EgressLeg, egr: _Access) -> list[PlanLeg]:
+        """The bike-share legs of ``leg`` (empty when it walks), the first anchored on the
+        stop."""
+        build = egr.shared_legs.get(leg.from_stop)
+        chain = build(leg.from_stop, leg.dep_s) if build is not None else []
+        if chain:
+            stop = self.resolve_stop(leg.from_stop)
+            first = chain[0]
+            geom = np.vstack([[stop.lon, stop.lat], first.geometry])
+            chain[0] = replace(first, from_lat=stop.lat, from_lon=stop.lon, geometry=geom,
+                               distance_m=round(_polyline_m(geom), 1))
+        return chain
+
     def _itinerary(self, w: _Worker, req: PlanRequest, j: Journey, acc: _Access,
                    egr: _Access) -> Itinerary:
         legs: list[PlanLeg] = []
@@ -307,6 +343,12 @@ class Planner:
                                     leg.arr_s, acc, to_stop=leg.to_stop)
             elif isinstance(leg, EgressLeg):
                 if req.destination.stop >= 0 or leg.arr_s == leg.dep_s:
+                    continue
+                chain = self._shared_egress_legs(leg, egr)
+                if chain:
+                    legs.extend(chain)
+                    walk_m += chain[0].distance_m + chain[-1].distance_m
+                    prev_arr = chain[-1].arr_s
                     continue
                 pl = self._walk_leg(self.resolve_stop(leg.from_stop), req.destination,
                                     leg.dep_s, leg.arr_s, egr, from_stop=leg.from_stop)

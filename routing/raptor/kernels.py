@@ -199,6 +199,87 @@ def find_trip(
 
 
 @njit(cache=True)
+def active_index(net: Tup, svc_active: Arr) -> tuple[Arr, Arr, Arr, Arr]:
+    """Per day offset (column ``c = d + 1``) and pattern, the trips whose service runs.
+
+    Returns ``act_start`` (3, n_patterns + 1) and ``act_pos`` (3, n_trips): the positions
+    (within the pattern, ascending, so still FIFO) of the active trips of pattern ``p`` are
+    ``act_pos[c, act_start[c, p]:act_start[c, p + 1]]``; ``act_lo``/``act_hi`` (3, n_patterns):
+    earliest and latest departure of those trips, seconds of their own service day (an empty
+    pattern-day has ``act_lo > act_hi``).  O(trips + stop times of the first/last active trip).
+    """
+    pattern_stop_start = net[0]
+    pattern_trip_start = net[2]
+    pattern_st_start = net[3]
+    trip_service = net[4]
+    departure_s = net[6]
+    n_pat = pattern_trip_start.shape[0] - 1
+    start = np.zeros((3, n_pat + 1), dtype=np.int32)
+    pos = np.empty((3, max(trip_service.shape[0], 1)), dtype=np.int32)
+    lo = np.full((3, n_pat), UNREACHED, dtype=np.int32)
+    hi = np.full((3, n_pat), -UNREACHED, dtype=np.int32)
+    for c in range(3):
+        m = 0
+        for p in range(n_pat):
+            t0 = pattern_trip_start[p]
+            for t in range(t0, pattern_trip_start[p + 1]):
+                if svc_active[trip_service[t], c] != 0:
+                    pos[c, m] = t - t0
+                    m += 1
+            start[c, p + 1] = m
+            if m > start[c, p]:
+                # FIFO at every position: the first active trip departs earliest everywhere,
+                # the last one latest
+                length = pattern_stop_start[p + 1] - pattern_stop_start[p]
+                first = pattern_st_start[p] + pos[c, start[c, p]] * length
+                last = pattern_st_start[p] + pos[c, m - 1] * length
+                for i in range(length):
+                    lo[c, p] = min(lo[c, p], departure_s[first + i])
+                    hi[c, p] = max(hi[c, p], departure_s[last + i])
+    return start, pos, lo, hi
+
+
+@njit(cache=True)
+def find_active(
+    net: Tup, rt: Tup, act_pos: Arr, wc_mode: int, p: int, i: int, c: int, want: int, j0: int,
+    j1: int,
+) -> int:
+    """Like :func:`find_trip` over the active-trip list ``act_pos[c, j0:j1]`` of pattern ``p``
+    (``want`` in seconds of the trips' own service day); returns the list index or -1."""
+    pattern_stop_start = net[0]
+    pattern_trip_start = net[2]
+    pattern_st_start = net[3]
+    departure_s = net[6]
+    pickup_type = net[7]
+    trip_wheelchair = net[14]
+    delay_s, trip_cancelled = rt
+    length = pattern_stop_start[p + 1] - pattern_stop_start[p]
+    base = pattern_st_start[p] + i
+    t0 = pattern_trip_start[p]
+    has_delay = delay_s.shape[0] > 0
+    lo = j0
+    if not has_delay:
+        h = j1
+        while lo < h:
+            mid = (lo + h) >> 1
+            if departure_s[base + act_pos[c, mid] * length] < want:
+                lo = mid + 1
+            else:
+                h = mid
+    for j in range(lo, j1):
+        kk = act_pos[c, j]
+        idx = base + kk * length
+        if has_delay and departure_s[idx] + delay_s[idx] < want:
+            continue
+        if pickup_type[idx] == 1:
+            continue
+        if not _trip_ok(trip_wheelchair, trip_cancelled, t0 + kk, wc_mode):
+            continue
+        return j
+    return -1
+
+
+@njit(cache=True)
 def reset_labels(lab: Tup, touched_flag: Arr, touched_list: Arr, n_touched: Arr) -> None:
     """Set the labels of every touched stop back to unreached (all rounds)."""
     arr, brd = lab[0], lab[1]

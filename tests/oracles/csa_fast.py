@@ -168,12 +168,9 @@ def _scan(
     t0 = inf
     for j in range(src_stop.shape[0]):
         s = src_stop[j]
-        if src_time[j] < ready[0, s]:
-            ready[0, s] = src_time[j]
-        if src_time[j] < ready_min[s]:
-            ready_min[s] = src_time[j]
-        if src_time[j] < t0:
-            t0 = src_time[j]
+        ready[0, s] = min(ready[0, s], src_time[j])
+        ready_min[s] = min(ready_min[s], src_time[j])
+        t0 = min(t0, src_time[j])
     n = dep.shape[0]
     lo, hi = 0, n
     while lo < hi:
@@ -207,14 +204,12 @@ def _scan(
                 best[k] = a + egress[v]
             if own[v] >= 0 and a + own[v] < ready[k, v]:
                 ready[k, v] = a + own[v]
-                if ready[k, v] < ready_min[v]:
-                    ready_min[v] = ready[k, v]
+                ready_min[v] = min(ready_min[v], ready[k, v])
             for e in range(e_start[v], e_start[v + 1]):
                 w = e_to[e]
                 if a + e_s[e] < ready[k, w]:
                     ready[k, w] = a + e_s[e]
-                    if ready[k, w] < ready_min[w]:
-                        ready_min[w] = ready[k, w]
+                    ready_min[w] = min(ready_min[w], ready[k, w])
     return scanned
 
 

@@ -6,11 +6,16 @@ cars 10 m/s. Origin near node 0 (south-west corner), destination near node 99 (n
 
 from __future__ import annotations
 
+import itertools
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from routing.network import Network, NetworkMeta
+from routing.planner import Planner
+from routing.planner.itinerary import Itinerary
 from routing.planner.request import Mode, Place, PlanRequest
 from routing.shared_mobility import (
     BIKE_DOCK_S,
@@ -23,7 +28,9 @@ from routing.shared_mobility import (
     Tariff,
 )
 from routing.street import StreetRouter
+from routing.street_graph import StopLinks
 from tests.support.grid import build_street_grid, grid_coordinates
+from tests.support.timetable_factory import DAY, TripSpec, build_timetable
 
 N = 10
 LAT, LON = grid_coordinates(N, N, 100.0)
@@ -166,3 +173,130 @@ def test_arrive_by_shifts_the_chain(shared: SharedRouter) -> None:
     arr = shared.bikeshare(req({Mode.BIKESHARE}, arrive_by=True), sys)
     assert dep is not None and arr is not None
     assert arr.arr_s == 8 * 3600 and arr.duration_s == dep.duration_s
+
+
+# -- bike share as egress from transit ---------------------------------------------------------
+# Stops A = node (0,0) and B = node (0,8) on the grid, one bus A 08:05 -> B 08:15. The origin is
+# A; walking is capped at 300 s (4 blocks), so B -> (9,9) (1000 m, 750 s) cannot be walked and the
+# only way is the bus, then bike share from (0,9) to (8,9).
+
+
+@pytest.fixture(scope="module")
+def transit_grid() -> Planner:
+    tt = build_timetable(["A", "B"], [TripSpec("R1", ["A", "B"], ["08:05", "08:15"])])
+    at = np.array([node(0, 0), node(0, 8)], np.int32)
+    tt = replace(tt, stop_lat=LAT[at], stop_lon=LON[at])
+    zeros = np.zeros(2)
+    links = StopLinks(node_a=at, node_b=np.full(2, -1, np.int32), dist_a_m=zeros,
+                      dist_b_m=zeros, snap_m=zeros)
+    meta = NetworkMeta(name="grid", timezone="Europe/Bucharest",
+                       bbox=(float(LON.min()), float(LAT.min()), float(LON.max()),
+                             float(LAT.max())))
+    return Planner(Network(meta, tt, build_street_grid(N, N, 100.0, midpoints=False), links))
+
+
+def transit_req(b: int = 99, *, modes: set[Mode] | None = None, time_s: int = 8 * 3600,
+                **kw: object) -> PlanRequest:
+    return PlanRequest(origin=Place(float(LAT[0]), float(LON[0])),
+                       destination=Place(float(LAT[b]), float(LON[b])), day=DAY,
+                       time_s=time_s, max_access_s=300,
+                       modes=frozenset(modes or {Mode.TRANSIT, Mode.BIKESHARE}),
+                       **kw)  # type: ignore[arg-type]
+
+
+def assert_contiguous(it: Itinerary) -> None:
+    assert it.dep_s == it.legs[0].dep_s and it.arr_s == it.legs[-1].arr_s
+    for a, b in itertools.pairwise(it.legs):
+        assert a.arr_s == b.dep_s, (a.mode, a.arr_s, b.mode, b.dep_s)
+        assert a.to_lat == pytest.approx(b.from_lat) and a.to_lon == pytest.approx(b.from_lon)
+
+
+WALK_BLOCK = math.floor(100 / 1.33 + 0.5)  # 75 s
+RIDE_BLOCK = math.floor(100 / 4.17 + 0.5)  # 24 s
+#: B (0,8) -> walk to (0,9) -> unlock -> ride 8 blocks to (8,9) -> dock -> walk to (9,9).
+EGRESS_S = WALK_BLOCK + BIKE_UNLOCK_S + 8 * RIDE_BLOCK + BIKE_DOCK_S + WALK_BLOCK
+
+
+def test_bikeshare_egress_hand_worked_times(transit_grid: Planner) -> None:
+    sys = docks([node(0, 9), node(8, 9)], [True, True], [True, True])
+    live = SharedMobility(bike_systems=(sys,))
+    its = transit_grid.plan(transit_req(), shared=live)
+    assert its, "no itinerary"
+    it = its[0]  # (the next ones are the next days' buses)
+    assert legs(it) == ["BUS", "WALK", "BIKESHARE", "WALK"]
+    alight = 8 * 3600 + 15 * 60
+    bus, walk_a, bike, walk_c = it.legs
+    assert bus.arr_s == alight
+    assert (walk_a.dep_s, walk_a.arr_s) == (alight, alight + WALK_BLOCK)
+    assert bike.duration_s == BIKE_UNLOCK_S + 8 * RIDE_BLOCK + BIKE_DOCK_S
+    assert walk_c.duration_s == WALK_BLOCK
+    assert it.arr_s == alight + EGRESS_S
+    assert_contiguous(it)
+    assert bike.extra["from_name"] == "S0" and bike.extra["to_name"] == "S1"
+    assert bike.distance_m == pytest.approx(800, abs=1)
+    assert walk_a.from_stop == 1 and walk_a.distance_m == pytest.approx(100, abs=1)
+    # geometry: the stop -> (0,9) -> (8,9) -> the destination
+    assert tuple(walk_a.geometry[0]) == pytest.approx((LON[node(0, 8)], LAT[node(0, 8)]))
+    assert tuple(walk_a.geometry[-1]) == pytest.approx(tuple(bike.geometry[0]))
+    assert tuple(bike.geometry[0]) == pytest.approx((LON[node(0, 9)], LAT[node(0, 9)]))
+    assert tuple(bike.geometry[-1]) == pytest.approx((LON[node(8, 9)], LAT[node(8, 9)]))
+    assert tuple(walk_c.geometry[-1]) == pytest.approx((LON[99], LAT[99]))
+    # the egress costs themselves: only B reaches the destination by bike share
+    assert transit_grid.shared_router is not None and transit_grid.links is not None
+    stops, costs, _ = transit_grid.shared_router.bikeshare_egress(transit_req(), sys,
+                                                                  transit_grid.links)
+    assert dict(zip(stops.tolist(), costs.tolist(), strict=True)) == {1: EGRESS_S}
+    # without bike share there is no way at all
+    assert transit_grid.plan(transit_req(modes={Mode.TRANSIT}), shared=live) == []
+
+
+def test_bikeshare_egress_arrive_by_is_contiguous(transit_grid: Planner) -> None:
+    sys = docks([node(0, 9), node(8, 9)], [True, True], [True, True])
+    its = transit_grid.plan(transit_req(arrive_by=True, time_s=8 * 3600 + 30 * 60),
+                            shared=SharedMobility(bike_systems=(sys,)))
+    assert its and legs(its[0]) == ["BUS", "WALK", "BIKESHARE", "WALK"]
+    assert its[0].arr_s == 8 * 3600 + 15 * 60 + EGRESS_S
+    assert_contiguous(its[0])
+
+
+def test_bikeshare_egress_never_empty_pickup_or_full_dropoff(transit_grid: Planner) -> None:
+    # S0 at the stop is empty, S2 at the destination is full: the chain must use S1 -> S3
+    sys = docks([node(0, 8), node(0, 9), node(9, 9), node(8, 9)],
+                [False, True, True, True], [True, True, False, True])
+    its = transit_grid.plan(transit_req(), shared=SharedMobility(bike_systems=(sys,)))
+    assert its and legs(its[0]) == ["BUS", "WALK", "BIKESHARE", "WALK"]
+    bike = its[0].legs[2]
+    assert bike.extra["from_name"] == "S1" and bike.extra["to_name"] == "S3"
+    assert its[0].arr_s == 8 * 3600 + 15 * 60 + EGRESS_S
+    # were S0 rentable and S2 free, the chain would start at the stop and end at the door
+    ok = docks([node(0, 8), node(0, 9), node(9, 9), node(8, 9)], [True] * 4, [True] * 4)
+    best = transit_grid.plan(transit_req(), shared=SharedMobility(bike_systems=(ok,)))
+    assert best[0].legs[2].extra["from_name"] == "S0"
+    assert best[0].legs[2].extra["to_name"] == "S2"
+    # no bike anywhere / no free dock anywhere / stale availability: no itinerary
+    for bad in (docks([node(0, 9), node(8, 9)], [False, False], [True, True]),
+                docks([node(0, 9), node(8, 9)], [True, True], [False, False]),
+                docks([node(0, 9), node(8, 9)], [True, True], [True, True], fresh=False)):
+        assert transit_grid.plan(transit_req(), shared=SharedMobility(bike_systems=(bad,))) == []
+
+
+def test_docking_where_one_rents_is_not_a_bikeshare_egress(transit_grid: Planner) -> None:
+    # one station at (0,9), destination (4,9): walk 75 + unlock + dock + walk 300 s would fit
+    # in the chain's budget, but it rides nowhere
+    sys = docks([node(0, 9)], [True], [True])
+    assert transit_grid.plan(transit_req(node(4, 9)),
+                             shared=SharedMobility(bike_systems=(sys,))) == []
+
+
+def test_bikeshare_egress_legs_of_the_winning_system(transit_grid: Planner) -> None:
+    # the second (slower) system searches last; the winner's legs must still be its own
+    good = docks([node(0, 9), node(8, 9)], [True, True], [True, True])
+    slow = replace(docks([node(1, 8), node(8, 8)], [True, True], [True, True]), key="slow",
+                   names=("T0", "T1"))
+    its = transit_grid.plan(transit_req(), shared=SharedMobility(bike_systems=(good, slow)))
+    assert its, "no itinerary"
+    bike = its[0].legs[2]
+    assert (bike.extra["system"], bike.extra["from_name"], bike.extra["to_name"]) == (
+        "bs", "S0", "S1")
+    assert its[0].arr_s == 8 * 3600 + 15 * 60 + EGRESS_S
+    assert_contiguous(its[0])
