@@ -298,12 +298,30 @@ def reset_labels(lab: Tup, touched_flag: Arr, touched_list: Arr, n_touched: Arr)
 @njit(cache=True)
 # The hot loops stay in one flat function each: numba inlines nothing across closures, and
 # splitting them into helpers measured slower.
-def ea_run(  # noqa: C901
+def ea_run(
     net: Tup, rt: Tup, xfer: Tup, svc_active: Arr, opts: Arr, src_stops: Arr, src_times: Arr,
+    tgt_index: Arr, tgt_egress: Arr, lab: Tup, scr: Tup,
+) -> int:
+    """:func:`ea_run_active` with the active-trip index built from ``svc_active`` (callers
+    that run many queries on one day cache the index and call :func:`ea_run_active`)."""
+    act = active_index(net, svc_active)
+    return ea_run_active(
+        net, rt, xfer, act, opts, src_stops, src_times, tgt_index, tgt_egress, lab, scr
+    )
+
+
+@njit(cache=True)
+# The hot loops stay in one flat function each: numba inlines nothing across closures, and
+# splitting them into helpers measured slower.
+def ea_run_active(  # noqa: C901
+    net: Tup, rt: Tup, xfer: Tup, act: Tup, opts: Arr, src_stops: Arr, src_times: Arr,
     tgt_index: Arr, tgt_egress: Arr, lab: Tup, scr: Tup,
 ) -> int:
     """One earliest-arrival RAPTOR run; labels persist (range searches call it repeatedly with
     decreasing departure times and never reset in between).
+
+    ``act`` = :func:`active_index` of the query day: (pattern, day offset) pairs without a
+    running trip are skipped and trip searches see only running trips.
 
     ``lab`` = (arr, brd, a_pat, a_trip, a_day, a_bpos, a_apos, a_round, b_from, b_row,
     b_round, tgt_best, tgt_stop); ``arr``/``brd`` are (rounds + 1, n_stops) labels meaning "with
@@ -315,7 +333,8 @@ def ea_run(  # noqa: C901
     """
     (pattern_stop_start, pattern_stops, pattern_trip_start, pattern_st_start, _ts,
      arrival_s, departure_s, _pt, drop_off_type, stop_pattern_start, stop_patterns,
-     stop_pattern_pos, pattern_min_s, pattern_max_s, _tw, stop_wheelchair) = net  # fmt: skip
+     stop_pattern_pos, _lo, _hi, _tw, stop_wheelchair) = net  # fmt: skip
+    act_start, act_pos, act_lo, act_hi = act
     delay_s = rt[0]
     own_slack, tr_start, tr_to, tr_dur = xfer[0], xfer[1], xfer[2], xfer[3]
     (arr, brd, a_pat, a_trip, a_day, a_bpos, a_apos, a_round, b_from, b_row, b_round,
@@ -396,25 +415,31 @@ def ea_run(  # noqa: C901
         # today's trips first: the target bound they set prunes most next-day scans
         for d in (0, -1, 1):
             dd = d * DAY_S
+            c = d + 1
             for q in range(n_pat):
                 p = pat_list[q]
+                j_lo = act_start[c, p]
+                j_hi = act_start[c, p + 1]
+                if j_lo == j_hi:
+                    continue
+                if not has_delay:
+                    if act_hi[c, p] + dd < min_time:
+                        continue
+                    lo_t = act_lo[c, p] + dd
+                    if lo_t >= tgt_best[k] or lo_t > horizon:
+                        continue
                 i0 = pat_first[p]
                 ps0 = pattern_stop_start[p]
                 length = pattern_stop_start[p + 1] - ps0
                 t0 = pattern_trip_start[p]
-                nt = pattern_trip_start[p + 1] - t0
                 base = pattern_st_start[p]
-                if not has_delay:
-                    if pattern_max_s[p] + dd < min_time:
-                        continue
-                    if pattern_min_s[p] + dd >= tgt_best[k] or pattern_min_s[p] + dd > horizon:
-                        continue
-                cur = -1
+                cur = -1  # index into act_pos[c]
+                row = 0  # stop-time index of the current trip's first stop
                 bpos = -1
                 for i in range(i0, length):
                     s = pattern_stops[ps0 + i]
                     if cur >= 0:
-                        idx = base + cur * length + i
+                        idx = row + i
                         if drop_off_type[idx] != 1 and _stop_ok(stop_wheelchair, s, wc_mode):
                             a = arrival_s[idx] + dd
                             if has_delay:
@@ -422,7 +447,7 @@ def ea_run(  # noqa: C901
                             if a < arr[k, s] and a < tgt_best[k] and a <= horizon:
                                 arr[k, s] = a
                                 a_pat[k, s] = p
-                                a_trip[k, s] = t0 + cur
+                                a_trip[k, s] = t0 + act_pos[c, cur]
                                 a_day[k, s] = d
                                 a_bpos[k, s] = bpos
                                 a_apos[k, s] = i
@@ -448,25 +473,29 @@ def ea_run(  # noqa: C901
                     b = brd[k - 1, s]
                     if b >= UNREACHED or not _stop_ok(stop_wheelchair, s, wc_mode):
                         continue
+                    # without delays a boarding at b arrives at b or later: nothing to gain
+                    if not has_delay and b >= tgt_best[k]:
+                        continue
                     if cur >= 0:
-                        idx = base + cur * length + i
+                        idx = row + i
                         dep = departure_s[idx] + dd
                         if has_delay:
                             dep += delay_s[idx]
                         if b > dep:
                             continue
-                    hi = cur if cur >= 0 else nt
-                    kk = find_trip(net, rt, svc_active, wc_mode, p, i, d, b, hi)
-                    if kk >= 0 and k == 1 and first_wait_max < UNREACHED:
+                    hi = cur if cur >= 0 else j_hi
+                    jj = find_active(net, rt, act_pos, wc_mode, p, i, c, b - dd, j_lo, hi)
+                    if jj >= 0 and k == 1 and first_wait_max < UNREACHED:
                         # range searches: the first vehicle must leave inside the window
-                        idx = base + kk * length + i
+                        idx = base + act_pos[c, jj] * length + i
                         dep = departure_s[idx] + dd
                         if has_delay:
                             dep += delay_s[idx]
                         if dep > b + first_wait_max:
-                            kk = -1
-                    if kk >= 0:
-                        cur = kk
+                            jj = -1
+                    if jj >= 0:
+                        cur = jj
+                        row = base + act_pos[c, jj] * length
                         bpos = i
         for q in range(n_pat):
             pat_first[pat_list[q]] = -1

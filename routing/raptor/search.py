@@ -18,7 +18,7 @@ from routing.path import Journey
 from routing.raptor import kernels
 from routing.raptor.pareto import pareto_filter, run_mc
 from routing.raptor.reconstruct import build_journey, reverse_raw, walk_back
-from routing.raptor.state import RaptorState, RealtimeArrays
+from routing.raptor.state import ActiveIndex, RaptorState, RealtimeArrays
 from routing.request import TransitRequest
 
 I32 = npt.NDArray[np.int32]
@@ -34,6 +34,7 @@ class _Prepared:
     tgt_stops: I32
     tgt_offsets: I32
     svc: npt.NDArray[np.uint8]
+    act: ActiveIndex
     rt: tuple[Any, ...]
 
 
@@ -62,13 +63,14 @@ def _prepare(state: RaptorState, req: TransitRequest, realtime: RealtimeArrays |
             raise InvalidRequestError(f"trip_cancelled: length {realtime.trip_cancelled.shape[0]}")
         rt = (realtime.delay_s.astype(np.int32), realtime.trip_cancelled.astype(np.bool_))
     i32 = np.int32
+    svc, act = state.day_index(req.day)
     return _Prepared(
         rounds, mts, walk_m,
         np.array([s.stop for s in req.sources], dtype=i32),
         np.array([s.offset_s for s in req.sources], dtype=i32),
         np.array([s.stop for s in req.targets], dtype=i32),
         np.array([s.offset_s for s in req.targets], dtype=i32),
-        state.svc_active(req.day), rt,
+        svc, act, rt,
     )  # fmt: skip
 
 
@@ -147,8 +149,8 @@ def earliest_arrival(
     try:
         times = (prep.src_offsets + request.time_s).astype(np.int32)
         horizon = request.time_s + state.config.max_travel_s
-        k = kernels.ea_run(
-            state.net, prep.rt, xfer[:4], prep.svc, _opts(request, prep.rounds, horizon),
+        k = kernels.ea_run_active(
+            state.net, prep.rt, xfer[:4], prep.act, _opts(request, prep.rounds, horizon),
             prep.src_stops, times, state.tgt_index, egress, state.lab, state.scr,
         )  # fmt: skip
         best = state.lab[11]
@@ -194,8 +196,8 @@ def range_search(
             before = best.copy()
             opts = _opts(request, prep.rounds, horizon, t_hi - tau)
             times = (prep.src_offsets + tau).astype(np.int32)
-            k = kernels.ea_run(
-                state.net, prep.rt, xfer[:4], prep.svc, opts, prep.src_stops, times,
+            k = kernels.ea_run_active(
+                state.net, prep.rt, xfer[:4], prep.act, opts, prep.src_stops, times,
                 state.tgt_index, egress, state.lab, state.scr,
             )  # fmt: skip
             improved = [
@@ -232,12 +234,12 @@ def latest_departure(
             np.ascontiguousarray(-d[rev.st_of]) if d.shape[0] else d,
             np.ascontiguousarray(rt[1][rev.trip_of]) if rt[1].shape[0] else rt[1],
         )
-    svc = np.ascontiguousarray(prep.svc[:, ::-1])
+    _svc, act = state.day_index(request.day, reverse=True)
     try:
         times = (prep.tgt_offsets - request.time_s).astype(np.int32)
         horizon = -request.time_s + state.config.max_travel_s
-        k = kernels.ea_run(
-            rev.net, rt, rxfer[:4], svc, _opts(request, prep.rounds, horizon),
+        k = kernels.ea_run_active(
+            rev.net, rt, rxfer[:4], act, _opts(request, prep.rounds, horizon),
             prep.tgt_stops, times, state.tgt_index, access, state.lab, state.scr,
         )  # fmt: skip
         lab = state.lab

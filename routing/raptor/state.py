@@ -19,6 +19,10 @@ from routing.timetable import Timetable
 I32 = npt.NDArray[np.int32]
 NetArrays = tuple[Any, ...]
 XferArrays = tuple[I32, I32, I32, I32, I32, I32]
+#: :func:`routing.raptor.kernels.active_index` of one day: act_start, act_pos, act_lo, act_hi.
+ActiveIndex = tuple[I32, I32, I32, I32]
+#: Query days whose service index a state keeps (a worker mostly serves today and tomorrow).
+DAY_CACHE_SIZE = 4
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,7 @@ class RaptorState:
         self._reversed: ReversedTimetable | None = None
         self.pool_size = self.config.max_pareto_labels
         self._mc: tuple[Any, ...] | None = None
+        self._days: dict[tuple[int, bool], tuple[npt.NDArray[np.uint8], ActiveIndex]] = {}
 
     @property
     def labels_arr(self) -> I32:
@@ -210,6 +215,24 @@ class RaptorState:
         words = tt.service_bits[:, dc >> 6]
         bits = (words >> (dc & 63).astype(np.uint64)) & np.uint64(1)
         return np.ascontiguousarray(bits.astype(np.uint8) * ok.astype(np.uint8))
+
+    def day_index(
+        self, day: int, *, reverse: bool = False
+    ) -> tuple[npt.NDArray[np.uint8], ActiveIndex]:
+        """Service flags (:meth:`svc_active`) and active-trip index of the forward (or, with
+        ``reverse``, the time-reversed) timetable for ISO ordinal ``day``; cached per state."""
+        key = (day, reverse)
+        hit = self._days.get(key)
+        if hit is None:
+            svc = self.svc_active(day)
+            if reverse:
+                svc = np.ascontiguousarray(svc[:, ::-1])
+            net = self.reversed.net if reverse else self.net
+            hit = (svc, kernels.active_index(net, svc))
+            if len(self._days) >= DAY_CACHE_SIZE:
+                self._days.pop(next(iter(self._days)))
+            self._days[key] = hit
+        return hit
 
     def mc_pool(self) -> tuple[Any, ...]:
         """Label pool of the multi-criteria search (grown on demand)."""
