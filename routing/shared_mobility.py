@@ -214,6 +214,8 @@ class _States:
         self.ya: StreetSearchState = router.new_state()
         self.yb: StreetSearchState = router.new_state()
         self.yc: StreetSearchState = router.new_state()
+        self.access_owner: object = None
+        """Token of the access call whose labels ``xa``/``xb``/``xc`` hold."""
         self.egress_owner: object = None
         """Token of the egress call whose labels ``ya``/``yb``/``yc`` hold."""
 
@@ -413,7 +415,12 @@ class SharedRouter:
         stops = np.asarray(stops, np.int32)
         costs = np.asarray(costs, np.int32)
 
+        token = object()
+        st.access_owner = token
+
         def legs_to(stop: int, dep_s: int) -> list[PlanLeg]:
+            if st.access_owner is not token:  # another system searched since: redo ours
+                return self.bikeshare_access(req, sys, links)[2](stop, dep_s)
             return self._access_legs(req, sys, st, links, stop, dep_s, pick, wa)
 
         return stops, costs, legs_to

@@ -13,7 +13,10 @@ Argument bundles (tuples, so a new optional array does not change every call sit
     vehicle allowed there), start, to, dur_s, walk_s (CSR by from-stop).
 ``opts`` int64 scalars: wheelchair mode (0 off, 1 allow unknown, 2 strict), max rounds,
     horizon (latest useful arrival, seconds of the query day), and for :func:`ea_run` the
-    longest wait for the first vehicle at a source (range searches; ``UNREACHED`` = none).
+    longest wait for the first vehicle at a source (range searches; ``UNREACHED`` = none) and
+    optionally a "fresh" flag (1 = the labels were reset before this run: boarding is then
+    tried only at stops whose label was set in the previous round, the classic RAPTOR rule;
+    trips from older labels were ridden in earlier rounds already; ignored with delays).
 
 All times are seconds since the query day's midnight; ``svc_active[s, d + 1]`` says whether
 service ``s`` runs on query day + ``d`` for ``d`` in -1, 0, 1.
@@ -346,6 +349,8 @@ def ea_run_active(  # noqa: C901
     horizon = opts[2]
     first_wait_max = opts[3] if opts.shape[0] > 3 else UNREACHED
     has_delay = delay_s.shape[0] > 0
+    # with delays a trip search may pick another trip each round: keep trying every label
+    fresh = opts.shape[0] > 4 and opts[4] != 0 and not has_delay
 
     n_marked = 0
     n_chg = 0
@@ -472,6 +477,9 @@ def ea_run_active(  # noqa: C901
                         break
                     b = brd[k - 1, s]
                     if b >= UNREACHED or not _stop_ok(stop_wheelchair, s, wc_mode):
+                        continue
+                    # fresh run: a label older than round k - 1 had its trips ridden already
+                    if fresh and b_round[k - 1, s] != k - 1:
                         continue
                     # without delays a boarding at b arrives at b or later: nothing to gain
                     if not has_delay and b >= tgt_best[k]:

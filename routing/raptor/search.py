@@ -94,9 +94,15 @@ def _wc_mode(req: TransitRequest) -> int:
 
 
 def _opts(
-    req: TransitRequest, rounds: int, horizon: int, first_wait_max: int = int(kernels.UNREACHED)
+    req: TransitRequest,
+    rounds: int,
+    horizon: int,
+    first_wait_max: int = int(kernels.UNREACHED),
+    fresh: bool = False,
 ) -> npt.NDArray[np.int64]:
-    return np.array([_wc_mode(req), rounds, horizon, first_wait_max], dtype=np.int64)
+    return np.array(
+        [_wc_mode(req), rounds, horizon, first_wait_max, int(fresh)], dtype=np.int64
+    )
 
 
 def _target_of(req: TransitRequest, stops: I32, tgt_index: I32, stop: int) -> int:
@@ -150,7 +156,7 @@ def earliest_arrival(
         times = (prep.src_offsets + request.time_s).astype(np.int32)
         horizon = request.time_s + state.config.max_travel_s
         k = kernels.ea_run_active(
-            state.net, prep.rt, xfer[:4], prep.act, _opts(request, prep.rounds, horizon),
+            state.net, prep.rt, xfer[:4], prep.act, _opts(request, prep.rounds, horizon, fresh=True),
             prep.src_stops, times, state.tgt_index, egress, state.lab, state.scr,
         )  # fmt: skip
         best = state.lab[11]
@@ -239,7 +245,7 @@ def latest_departure(
         times = (prep.tgt_offsets - request.time_s).astype(np.int32)
         horizon = -request.time_s + state.config.max_travel_s
         k = kernels.ea_run_active(
-            rev.net, rt, rxfer[:4], act, _opts(request, prep.rounds, horizon),
+            rev.net, rt, rxfer[:4], act, _opts(request, prep.rounds, horizon, fresh=True),
             prep.tgt_stops, times, state.tgt_index, access, state.lab, state.scr,
         )  # fmt: skip
         lab = state.lab

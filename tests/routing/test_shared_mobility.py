@@ -178,12 +178,14 @@ def test_arrive_by_shifts_the_chain(shared: SharedRouter) -> None:
 # -- bike share as egress from transit ---------------------------------------------------------
 # Stops A = node (0,0) and B = node (0,8) on the grid, one bus A 08:05 -> B 08:15. The origin is
 # A; walking is capped at 300 s (4 blocks), so B -> (9,9) (1000 m, 750 s) cannot be walked and the
-# only way is the bus, then bike share from (0,9) to (8,9).
+# only way is the bus, then bike share from (0,9) to (8,9). A bus back B 08:30 -> A 08:40 serves
+# the mirror (bike share as access).
 
 
 @pytest.fixture(scope="module")
 def transit_grid() -> Planner:
-    tt = build_timetable(["A", "B"], [TripSpec("R1", ["A", "B"], ["08:05", "08:15"])])
+    tt = build_timetable(["A", "B"], [TripSpec("R1", ["A", "B"], ["08:05", "08:15"]),
+                                      TripSpec("R1", ["B", "A"], ["08:30", "08:40"])])
     at = np.array([node(0, 0), node(0, 8)], np.int32)
     tt = replace(tt, stop_lat=LAT[at], stop_lon=LON[at])
     zeros = np.zeros(2)
@@ -300,3 +302,22 @@ def test_bikeshare_egress_legs_of_the_winning_system(transit_grid: Planner) -> N
         "bs", "S0", "S1")
     assert its[0].arr_s == 8 * 3600 + 15 * 60 + EGRESS_S
     assert_contiguous(its[0])
+
+
+def test_bikeshare_access_legs_of_the_winning_system(transit_grid: Planner) -> None:
+    # mirror: from (9,9) by bike share (8,9) -> (0,9) to B, bus back to A; a slower second
+    # system searches last and must not lend its labels to the winner's legs
+    good = docks([node(8, 9), node(0, 9)], [True, True], [True, True])
+    slow = replace(docks([node(8, 8), node(1, 8)], [True, True], [True, True]), key="slow",
+                   names=("T0", "T1"))
+    r = PlanRequest(origin=Place(float(LAT[99]), float(LON[99])),
+                    destination=Place(float(LAT[0]), float(LON[0])), day=DAY,
+                    time_s=8 * 3600, max_access_s=300,
+                    modes=frozenset({Mode.TRANSIT, Mode.BIKESHARE}))
+    its = transit_grid.plan(r, shared=SharedMobility(bike_systems=(good, slow)))
+    assert its and legs(its[0]) == ["WALK", "BIKESHARE", "WALK", "BUS"]
+    bike = its[0].legs[1]
+    assert (bike.extra["system"], bike.extra["from_name"], bike.extra["to_name"]) == (
+        "bs", "S0", "S1")
+    assert bike.duration_s == BIKE_UNLOCK_S + 8 * RIDE_BLOCK + BIKE_DOCK_S
+    assert its[0].legs[0].duration_s == WALK_BLOCK
