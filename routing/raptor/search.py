@@ -155,9 +155,10 @@ def earliest_arrival(
     try:
         times = (prep.src_offsets + request.time_s).astype(np.int32)
         horizon = request.time_s + state.config.max_travel_s
+        opts = _opts(request, prep.rounds, horizon, fresh=True)
         k = kernels.ea_run_active(
-            state.net, prep.rt, xfer[:4], prep.act, _opts(request, prep.rounds, horizon, fresh=True),
-            prep.src_stops, times, state.tgt_index, egress, state.lab, state.scr,
+            state.net, prep.rt, xfer[:4], prep.act, opts, prep.src_stops, times,
+            state.tgt_index, egress, state.lab, state.scr,
         )  # fmt: skip
         best = state.lab[11]
         improved = [
