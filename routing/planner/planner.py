@@ -53,6 +53,22 @@ _EXTENDED_MODES = {1: "RAIL", 2: "COACH", 4: "SUBWAY", 7: "BUS", 8: "TROLLEYBUS"
 
 #: Longest distance between a coordinate and the street node it starts from, metres.
 MAX_SNAP_M = 400.0
+#: Longest walk-only itinerary offered next to transit itineraries, seconds (longer walks are
+#: offered only when transit finds nothing, e.g. at night).
+WALK_WITH_TRANSIT_S = 2_700
+#: Upper bound of car speeds for the straight-line reachability check, metres per second.
+MAX_CAR_SPEED_MPS = 40.0
+
+
+def profile_max_speed_mps(profile: StreetProfile, walk_speed_mps: float) -> float:
+    """An upper bound on the profile's speed (m/s), so that crow distance / bound <= time."""
+    if isinstance(profile, WalkProfile):
+        return max(profile.speed_mps, walk_speed_mps)
+    if isinstance(profile, BikeProfile):
+        return profile.speed_mps * 1.5
+    return MAX_CAR_SPEED_MPS
+
+
 #: Transit searches run to fill ``num_itineraries`` (each from just after the previous best).
 MAX_SEARCHES = 4
 
@@ -155,8 +171,11 @@ class Planner:
             out.extend(self._transit(w, req, realtime, shared))
         direct: list[tuple[Mode, StreetProfile, int]] = []
         if Mode.WALK in req.modes:
-            direct.append((Mode.WALK, WalkProfile(speed_mps=req.walk_speed_mps),
-                           req.max_direct_walk_s))
+            # a walk longer than WALK_WITH_TRANSIT_S is offered only when transit has nothing
+            walk_limit = req.max_direct_walk_s
+            if any(leg.trip >= 0 for it in out for leg in it.legs):
+                walk_limit = min(walk_limit, WALK_WITH_TRANSIT_S)
+            direct.append((Mode.WALK, WalkProfile(speed_mps=req.walk_speed_mps), walk_limit))
         if Mode.BIKE in req.modes:
             direct.append((Mode.BIKE, BikeProfile(), req.max_direct_bike_s))
         if Mode.CAR in req.modes and not (req.ev_connector and shared is not None):
@@ -462,7 +481,9 @@ class Planner:
             return None
         ca = haversine_m(o.lat, o.lon, float(g.node_lat[na]), float(g.node_lon[na]))
         cb = haversine_m(d.lat, d.lon, float(g.node_lat[nb]), float(g.node_lon[nb]))
-        if haversine_m(o.lat, o.lon, d.lat, d.lon) > limit_s * 35:  # beyond any mode's reach
+        crow_m = haversine_m(o.lat, o.lon, d.lat, d.lon)
+        if crow_m > limit_s * profile_max_speed_mps(profile, req.walk_speed_mps):
+            return None  # even a straight line at the top speed takes longer than the limit
             return None
         path = router.shortest_path(profile, na, nb, state=w.aux)
         if path is None:
