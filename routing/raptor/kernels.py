@@ -245,10 +245,14 @@ def active_index(net: Tup, svc_active: Arr) -> tuple[Arr, Arr, Arr, Arr]:
 @njit(cache=True)
 def find_active(
     net: Tup, rt: Tup, act_pos: Arr, wc_mode: int, p: int, i: int, c: int, want: int, j0: int,
-    j1: int,
+    j1: int, max_delay: int = 0,
 ) -> int:
     """Like :func:`find_trip` over the active-trip list ``act_pos[c, j0:j1]`` of pattern ``p``
-    (``want`` in seconds of the trips' own service day); returns the list index or -1."""
+    (``want`` in seconds of the trips' own service day); returns the list index or -1.
+
+    With delays the scan is linear (delayed trips need not stay FIFO), but it starts at the
+    first trip whose *static* departure is >= ``want - max_delay``: every earlier trip departs
+    at most ``max_delay`` seconds late, so before ``want`` (an exact lower bound)."""
     pattern_stop_start = net[0]
     pattern_trip_start = net[2]
     pattern_st_start = net[3]
@@ -261,14 +265,14 @@ def find_active(
     t0 = pattern_trip_start[p]
     has_delay = delay_s.shape[0] > 0
     lo = j0
-    if not has_delay:
-        h = j1
-        while lo < h:
-            mid = (lo + h) >> 1
-            if departure_s[base + act_pos[c, mid] * length] < want:
-                lo = mid + 1
-            else:
-                h = mid
+    bound = want - max_delay if has_delay else want
+    h = j1
+    while lo < h:
+        mid = (lo + h) >> 1
+        if departure_s[base + act_pos[c, mid] * length] < bound:
+            lo = mid + 1
+        else:
+            h = mid
     for j in range(lo, j1):
         kk = act_pos[c, j]
         idx = base + kk * length
@@ -351,6 +355,9 @@ def ea_run_active(  # noqa: C901
     has_delay = delay_s.shape[0] > 0
     # with delays a trip search may pick another trip each round: keep trying every label
     fresh = opts.shape[0] > 4 and opts[4] != 0 and not has_delay
+    max_delay = 0
+    for x in range(delay_s.shape[0]):
+        max_delay = max(max_delay, delay_s[x])
 
     n_marked = 0
     n_chg = 0
@@ -492,7 +499,8 @@ def ea_run_active(  # noqa: C901
                         if b > dep:
                             continue
                     hi = cur if cur >= 0 else j_hi
-                    jj = find_active(net, rt, act_pos, wc_mode, p, i, c, b - dd, j_lo, hi)
+                    jj = find_active(net, rt, act_pos, wc_mode, p, i, c, b - dd, j_lo, hi,
+                                     max_delay)
                     if jj >= 0 and k == 1 and first_wait_max < UNREACHED:
                         # range searches: the first vehicle must leave inside the window
                         idx = base + act_pos[c, jj] * length + i
