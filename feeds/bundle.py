@@ -69,6 +69,10 @@ def read_city_config(bundle: Path) -> CityConfig:
     osm_sources = list(osm_cfg.get("sources") or [])
     if not osm_sources and (bundle / "osm").is_dir():
         osm_sources = sorted(str(p.relative_to(bundle)) for p in (bundle / "osm").glob("*.osm.pbf"))
+        if not osm_sources:  # GeoJSON road layers (noded at shared coordinates) as a fallback
+            osm_sources = sorted(
+                str(p.relative_to(bundle)) for p in (bundle / "osm").glob("*.geojson")
+            )
     bbox = raw.get("bbox")
     if bbox is not None and (not isinstance(bbox, list) or len(bbox) != 4):
         raise BundleError("bbox must be [min_lon, min_lat, max_lon, max_lat]", file="city.toml")
@@ -140,9 +144,20 @@ def build_network(
     reports.append(tt_report)
     streets = None
     links = None
-    for rel in config.osm_sources[:1]:
-        step(f"reading OSM {rel}")
-        streets, osm_report = read_osm_pbf(bundle / rel, bbox=config.bbox)
+    pbfs = [r for r in config.osm_sources if not r.endswith((".geojson", ".json"))]
+    layers = [r for r in config.osm_sources if r.endswith((".geojson", ".json"))]
+    for rel in [*config.osm_sources]:
+        if not (bundle / rel).exists():
+            raise BundleError("street source listed in city.toml not found", file=rel)
+    if pbfs:
+        step(f"reading OSM {pbfs[0]}")
+        streets, osm_report = read_osm_pbf(bundle / pbfs[0], bbox=config.bbox)
+        reports.append(osm_report)
+    elif layers:
+        from feeds.osm import read_geojson_roads
+
+        step(f"reading GeoJSON road layers {', '.join(layers)}")
+        streets, osm_report = read_geojson_roads([bundle / r for r in layers])
         reports.append(osm_report)
     if streets is not None:
         step("linking stops to streets")
