@@ -123,3 +123,10 @@ def redis_url(redis_server: str) -> Iterator[str]:
     yield redis_server
     client.flushdb()
     client.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let the service's ``shared:`` paths (city.toml) see the same folder the tests use."""
+    found = shared_data_dir()
+    if found is not None and not os.environ.get("MAAS_SHARED_DATA"):
+        os.environ["MAAS_SHARED_DATA"] = str(found)

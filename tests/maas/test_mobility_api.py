@@ -86,12 +86,15 @@ def test_plan_with_carshare(client: TestClient) -> None:
     # the demo fleet moves every bucket: start next to an available car, end at another car's
     # spot (cars are parked where rides may end) at least 1.5 km away
     legs: list[dict] = []
-    for _ in range(3):  # the embedded writer may move the fleet between the two requests
+    for attempt in range(12):  # the embedded writer may move the fleet between requests, and a
+        # demo car may be parked where no drivable path leads: try several start cars
         cars = client.get("/v1/carsharing/vehicles", params={"available_only": True}).json()
         pts = [(f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0])
                for f in cars["features"] if f["properties"]["current_range_meters"] > 20_000]
-        a = pts[0]
-        b = next(p for p in pts[1:] if abs(p[0] - a[0]) + abs(p[1] - a[1]) > 0.03)
+        a = pts[attempt % len(pts)]
+        b = next((p for p in pts if abs(p[0] - a[0]) + abs(p[1] - a[1]) > 0.03), None)
+        if b is None:
+            continue
         its = _plan(client, f"{a[0]},{a[1]}", f"{b[0]},{b[1]}", "WALK,CARSHARE")
         legs = [leg for it in its for leg in it["legs"] if leg["mode"] == "CARSHARE"]
         if legs:
