@@ -110,6 +110,38 @@ def trace_edges(
     return out
 
 
+@njit(cache=True)
+def _assemble_geometry(
+    edges: np.ndarray, nodes: np.ndarray, geom_start: np.ndarray, geom_lat: np.ndarray,
+    geom_lon: np.ndarray, node_lat: np.ndarray, node_lon: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenated geometry of a path: the start node, then per edge its stored interior and
+    end points (or just the head node when the edge stores no geometry), degrees."""
+    n = 1
+    for e in edges:
+        k = geom_start[e + 1] - geom_start[e]
+        n += k - 1 if k >= 2 else 1
+    lat = np.empty(n, np.float64)
+    lon = np.empty(n, np.float64)
+    lat[0] = node_lat[nodes[0]]
+    lon[0] = node_lon[nodes[0]]
+    j = 1
+    for i in range(edges.shape[0]):
+        e = edges[i]
+        a, b = geom_start[e], geom_start[e + 1]
+        if b - a >= 2:
+            for x in range(a + 1, b):
+                lat[j] = geom_lat[x]
+                lon[j] = geom_lon[x]
+                j += 1
+        else:
+            v = nodes[i + 1]
+            lat[j] = node_lat[v]
+            lon[j] = node_lon[v]
+            j += 1
+    return lat, lon
+
+
 def build_path(
     graph: StreetGraph,
     start_node: int,
@@ -134,22 +166,15 @@ def build_path(
     nodes[0] = start_node
     if edges.shape[0]:
         nodes[1:] = graph.head[edges]
-    lat_parts: list[npt.NDArray[np.float64]] = [graph.node_lat[start_node : start_node + 1]]
-    lon_parts: list[npt.NDArray[np.float64]] = [graph.node_lon[start_node : start_node + 1]]
-    for i, e in enumerate(edges.tolist()):
-        a, b = int(graph.geom_start[e]), int(graph.geom_start[e + 1])
-        if b - a >= 2:
-            lat_parts.append(graph.geom_lat[a + 1 : b])
-            lon_parts.append(graph.geom_lon[a + 1 : b])
-        else:  # no stored geometry: the straight segment to the head node
-            v = int(nodes[i + 1])
-            lat_parts.append(graph.node_lat[v : v + 1])
-            lon_parts.append(graph.node_lon[v : v + 1])
+    lat, lon = _assemble_geometry(
+        edges, nodes, np.asarray(graph.geom_start), np.asarray(graph.geom_lat),
+        np.asarray(graph.geom_lon), np.asarray(graph.node_lat), np.asarray(graph.node_lon),
+    )
     return StreetPath(
         node_idx=nodes,
         edge_idx=edges,
-        lat=np.concatenate(lat_parts).astype(np.float64),
-        lon=np.concatenate(lon_parts).astype(np.float64),
+        lat=lat,
+        lon=lon,
         length_m=float(np.sum(graph.length_m[edges], dtype=np.float64)),
         duration_s=float(duration_s),
     )
