@@ -284,7 +284,10 @@ class Planner:
                 t = max(j.arr_s for j in found) - 60
             else:
                 t = min(j.dep_s for j in found) + 60
-        return [self._itinerary(w, req, j, acc, egr) for j in journeys]
+        # build legs (street paths, shapes) only for journeys that can still be returned: the
+        # non-dominated ones, best first, a few more than asked for (direct options may drop out)
+        kept = _journey_front(journeys, arrive_by=req.arrive_by)[: req.num_itineraries + 4]
+        return [self._itinerary(w, req, j, acc, egr) for j in kept]
 
     def _shared_access(self, req: PlanRequest, acc: _Access, shared: SharedMobility) -> _Access:
         """``acc`` with the stops bike share reaches sooner than walking (see
@@ -507,6 +510,19 @@ class Planner:
         return Itinerary(day=req.day, dep_s=dep, arr_s=dep + dur, transfers=0,
                          walk_s=dur if walk else 0, walk_m=round(dist, 1) if walk else 0.0,
                          legs=(leg,))
+
+
+def _journey_front(journeys: list[Journey], *, arrive_by: bool) -> list[Journey]:
+    """Journeys not dominated on (later departure, earlier arrival, fewer transfers, less
+    walking), in the order the itineraries are returned."""
+    keys = [(-j.dep_s, j.arr_s, j.transfers, j.walk_s) for j in journeys]
+    front = [
+        j for j, ka in zip(journeys, keys, strict=True)
+        if not any(kb != ka and all(x <= y for x, y in zip(kb, ka, strict=True)) for kb in keys)
+    ]
+    if arrive_by:
+        return sorted(front, key=lambda j: (-j.dep_s, j.arr_s, j.transfers, j.walk_s))
+    return sorted(front, key=lambda j: (j.arr_s, -j.dep_s, j.transfers, j.walk_s))
 
 
 def _journey_key(j: Journey) -> tuple[object, ...]:
