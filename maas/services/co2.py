@@ -1,4 +1,4 @@
-"""CO2 emission factors per mode, grams per passenger-kilometre (documented in docs/co2.md).
+"""CO2 emission factors per mode, grams per passenger-kilometre (also returned by /v1/plan).
 
 Sources of the orders of magnitude: EEA "Transport and environment" passenger-km averages and
 Romania's grid mix (~260 g CO2/kWh); electric tram/trolleybus ~0.12 kWh/pkm at urban loads.
