@@ -31,13 +31,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from numba import njit
-from scipy.spatial import cKDTree
 
 from routing.config import RoutingConfig
 from routing.constants import CROW_FLY_DETOUR, UNREACHED, WALK_SPEED_MPS
 from routing.errors import InvalidRequestError
 from routing.network import Network
-from routing.planner.geo import LocalProjection, haversine_m, haversine_many_m
+from routing.planner.geo import StopIndex, haversine_m, haversine_many_m
 from routing.raptor import kernels
 from routing.raptor.state import RaptorState
 from routing.street import StreetRouter, StreetSearchState, WalkProfile, get_router
@@ -205,10 +204,10 @@ class OneToAllEngine:
             get_router(network.streets) if network.streets is not None else None
         )
         self.links = network.stop_links
-        lat0 = float(np.mean(tt.stop_lat)) if tt.n_stops else 0.0
-        self.proj = LocalProjection(lat0)
-        self.stop_xy = self.proj.xy(np.asarray(tt.stop_lat), np.asarray(tt.stop_lon))
-        self.tree = cKDTree(self.stop_xy)
+        stops = StopIndex(tt.stop_lat, tt.stop_lon)
+        self.proj = stops.proj
+        self.stop_xy = stops.xy
+        self.tree = stops.tree
         self._local = threading.local()
 
     def _worker(self) -> _Worker:

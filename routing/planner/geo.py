@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import numpy.typing as npt
+from scipy.spatial import cKDTree
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -40,3 +41,14 @@ class LocalProjection:
     ) -> npt.NDArray[np.float64]:
         """``(n, 2)`` array of (x, y) metres."""
         return np.column_stack([np.asarray(lon) * self.kx, np.asarray(lat) * self.ky])
+
+
+class StopIndex:
+    """Stops in a local metric plane with a KD-tree, built once per network (metres)."""
+
+    def __init__(self, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> None:
+        lat = np.asarray(lat, dtype=np.float64)
+        lon = np.asarray(lon, dtype=np.float64)
+        self.proj = LocalProjection(float(np.mean(lat)) if lat.size else 0.0)
+        self.xy = self.proj.xy(lat, lon)
+        self.tree = cKDTree(self.xy)

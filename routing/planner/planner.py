@@ -26,14 +26,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
 from routing.config import RoutingConfig
 from routing.constants import CROW_FLY_DETOUR
 from routing.errors import InvalidRequestError
 from routing.network import Network
 from routing.path import AccessLeg, EgressLeg, Journey, TransferLeg, TransitLeg
-from routing.planner.geo import LocalProjection, haversine_m
+from routing.planner.geo import StopIndex, haversine_m
 from routing.planner.itinerary import Itinerary, PlanLeg
 from routing.planner.request import Mode, Place, PlanRequest
 from routing.raptor import RaptorState, earliest_arrival, latest_departure
@@ -116,9 +115,9 @@ class Planner:
             get_router(network.streets) if network.streets is not None else None
         )
         self.links = network.stop_links
-        lat0 = float(np.mean(tt.stop_lat)) if tt.n_stops else 0.0
-        self.proj = LocalProjection(lat0)
-        self.stop_tree = cKDTree(self.proj.xy(np.asarray(tt.stop_lat), np.asarray(tt.stop_lon)))
+        stops = StopIndex(tt.stop_lat, tt.stop_lon)
+        self.proj = stops.proj
+        self.stop_tree = stops.tree
         self.route_modes = [route_mode(int(t)) for t in np.asarray(tt.route_type)]
         self.pattern_route = np.asarray(tt.pattern_route)
         from routing.shared_mobility import SharedRouter  # imports this package's modules
