@@ -1,10 +1,12 @@
 """Street search over the CSR :class:`~routing.street_graph.StreetGraph`.
 
-One kernel, :func:`_search`, does all searches: Dijkstra from several weighted sources, with an
-optional target (stop when settled), an optional cost limit (never label beyond it) and an
-optional A* potential.  It runs on flat arrays with an indexed binary heap (decrease-key), so a
-query allocates nothing: the arrays live in a reusable :class:`StreetSearchState`, and only the
-nodes touched by the previous query are cleared.
+:func:`_search` is Dijkstra from several weighted sources, with an optional target (stop when
+settled), an optional cost limit (never label beyond it) and an optional A* potential, on flat
+arrays with an indexed binary heap (decrease-key).  Bounded searches in whole seconds (access,
+egress, isochrones: no target, finite limit) run :func:`_search_buckets` instead, the same
+labels with a bucket queue (Dial's algorithm), which spends no comparisons on a heap.  A query
+allocates nothing: the arrays live in a reusable :class:`StreetSearchState`, and only the nodes
+touched by the previous query are cleared.
 
 A* potential.  Nodes are projected once to a plane (equirectangular at the graph's mean
 latitude), where straight-line distance is a true metric.  ``h(v) = |v - t| / speed_bound``
@@ -49,9 +51,13 @@ _H_SAFETY = 1.0 - 1e-9
 
 _SETTLED = -2
 _NOT_IN_HEAP = -1
-# Error returns of ``_search``.
+# Error returns of ``_search`` and ``_search_buckets``.
 _BAD_SOURCE_NODE = -1
 _BAD_SOURCE_COST = -2
+_OUT_OF_ENTRIES = -3
+
+#: Largest cost limit (seconds) searched with the bucket queue; above it the binary heap.
+BUCKET_LIMIT_MAX_S = 6 * 3600
 
 
 # ---------------------------------------------------------------------------------------------
@@ -70,6 +76,17 @@ def _reset(
         parent[v] = -1
         pos[v] = -1
     n_touched[0] = 0
+
+
+@njit(cache=True)
+def _check_sources(src_node: np.ndarray, src_cost: np.ndarray, n: int) -> int:
+    """0, or ``_BAD_SOURCE_NODE`` / ``_BAD_SOURCE_COST`` for the first bad source."""
+    for i in range(src_node.shape[0]):
+        if src_node[i] < 0 or src_node[i] >= n:
+            return _BAD_SOURCE_NODE
+        if not src_cost[i] >= 0.0:
+            return _BAD_SOURCE_COST
+    return 0
 
 
 @njit(cache=True)
@@ -141,12 +158,9 @@ def _search(
     nodes are written to ``order`` in settling order.
     """
     _reset(dist, parent, pos, touched, n_touched)
-    n = dist.shape[0]
-    for i in range(src_node.shape[0]):
-        if src_node[i] < 0 or src_node[i] >= n:
-            return _BAD_SOURCE_NODE
-        if not src_cost[i] >= 0.0:
-            return _BAD_SOURCE_COST
+    bad = _check_sources(src_node, src_cost, dist.shape[0])
+    if bad < 0:
+        return bad
     k = 0
     use_h = h_scale > 0.0 and target >= 0
     tx = 0.0
@@ -214,6 +228,100 @@ def _search(
                 else:
                     heap_key[pos[v]] = key
                     _sift_up(heap_node, heap_key, pos, pos[v])
+    n_touched[0] = k
+    return settled
+
+
+@njit(cache=True)
+def _search_buckets(
+    first_out: np.ndarray,
+    head: np.ndarray,
+    cost: np.ndarray,
+    src_node: np.ndarray,
+    src_cost: np.ndarray,
+    limit: float,
+    dist: np.ndarray,
+    parent: np.ndarray,
+    pos: np.ndarray,
+    touched: np.ndarray,
+    n_touched: np.ndarray,
+    order: np.ndarray,
+    bucket_head: np.ndarray,
+    ent_node: np.ndarray,
+    ent_next: np.ndarray,
+    ent_key: np.ndarray,
+) -> int:
+    """Bounded multi-source Dijkstra with a bucket queue (Dial) for integer edge costs.
+
+    Same labels as :func:`_search` without target or potential, for int seconds per edge and
+    a finite ``limit``: bucket ``b`` holds the entries with ``floor(label) == b`` as a linked
+    list (``bucket_head[b]`` -> ``ent_next``), so a push is O(1) and the buckets are swept once
+    in order - no heap, no comparisons of keys.  Sources may carry fractional costs: within a
+    bucket a node may then improve through a zero-cost edge after it was expanded, so the
+    bucket is processed label-correcting (the improved entry is expanded again); a node enters
+    ``order`` once, when first expanded, so ``order`` is non-decreasing in whole seconds.
+    Entries are never removed: an entry whose key is above the node's label is stale.
+    Returns the settled-node count, or ``_BAD_SOURCE_*`` / ``_OUT_OF_ENTRIES`` (< 0).
+    """
+    _reset(dist, parent, pos, touched, n_touched)
+    bad = _check_sources(src_node, src_cost, dist.shape[0])
+    if bad < 0:
+        return bad
+    n_buckets = int(limit) + 1
+    cap = ent_node.shape[0]
+    k = 0
+    n_ent = 0
+    for i in range(src_node.shape[0]):
+        s = src_node[i]
+        c = src_cost[i]
+        if c > limit or c >= dist[s]:
+            continue
+        if dist[s] == np.inf:
+            touched[k] = s
+            k += 1
+        dist[s] = c
+        b = int(c)
+        ent_node[n_ent] = s
+        ent_key[n_ent] = c
+        ent_next[n_ent] = bucket_head[b]
+        bucket_head[b] = n_ent
+        n_ent += 1
+    settled = 0
+    for b in range(n_buckets):
+        while bucket_head[b] >= 0:
+            ent = bucket_head[b]
+            bucket_head[b] = ent_next[ent]
+            u = ent_node[ent]
+            du = dist[u]
+            if ent_key[ent] != du:
+                continue
+            if pos[u] != _SETTLED:
+                pos[u] = _SETTLED
+                order[settled] = u
+                settled += 1
+            for e in range(first_out[u], first_out[u + 1]):
+                c = cost[e]
+                if c < 0:
+                    continue
+                v = head[e]
+                nd = du + c
+                if nd < dist[v] and nd <= limit:
+                    if n_ent == cap:
+                        for bb in range(b, n_buckets):
+                            bucket_head[bb] = -1
+                        n_touched[0] = k
+                        return _OUT_OF_ENTRIES
+                    if dist[v] == np.inf:
+                        touched[k] = v
+                        k += 1
+                    dist[v] = nd
+                    parent[v] = e
+                    nb = int(nd)
+                    ent_node[n_ent] = v
+                    ent_key[n_ent] = nd
+                    ent_next[n_ent] = bucket_head[nb]
+                    bucket_head[nb] = n_ent
+                    n_ent += 1
     n_touched[0] = k
     return settled
 
@@ -303,6 +411,11 @@ class StreetSearchState:
         self.touched: npt.NDArray[np.int32] = np.zeros(self.n_nodes, np.int32)
         self.n_touched: npt.NDArray[np.int64] = np.zeros(1, np.int64)
         self.order: npt.NDArray[np.int32] = np.zeros(self.n_nodes, np.int32)
+        # bucket queue of bounded time searches, grown on demand (see ``buckets``)
+        self.bucket_head: npt.NDArray[np.int32] = np.zeros(0, np.int32)
+        self.ent_node: npt.NDArray[np.int32] = np.zeros(0, np.int32)
+        self.ent_next: npt.NDArray[np.int32] = np.zeros(0, np.int32)
+        self.ent_key: npt.NDArray[np.float64] = np.zeros(0, np.float64)
         self.reverse = False
         """Whether the labels come from a reverse search (costs *to* the sources)."""
         self.settled = 0
@@ -312,6 +425,16 @@ class StreetSearchState:
         """Clear the labels of the nodes touched by the last search (O(touched))."""
         _reset(self.dist, self.parent_edge, self.heap_pos, self.touched, self.n_touched)
         self.settled = 0
+
+    def ensure_buckets(self, n_buckets: int, n_entries: int) -> None:
+        """Grow the bucket queue to ``n_buckets`` buckets and ``n_entries`` entries (at least)."""
+        if self.bucket_head.shape[0] < n_buckets:
+            self.bucket_head = np.full(max(n_buckets, 2 * self.bucket_head.shape[0]), -1,
+                                       np.int32)
+        if self.ent_node.shape[0] < n_entries:
+            self.ent_node = np.zeros(n_entries, np.int32)
+            self.ent_next = np.zeros(n_entries, np.int32)
+            self.ent_key = np.zeros(n_entries, np.float64)
 
     def reached(self) -> npt.NDArray[np.int32]:
         """Nodes settled by the last search (final labels), in settling order."""
@@ -578,12 +701,15 @@ class StreetRouter:
         else:
             first_out, head, cost = self._first_out, self._head, comp.cost
             h_scale = comp.h_scale if astar else 0.0
-        settled = _search(
-            first_out, head, cost, src, cst, int(target), float(limit),
-            self._x, self._y, float(h_scale),
-            state.dist, state.parent_edge, state.heap_pos, state.heap_node, state.heap_key,
-            state.touched, state.n_touched, state.order,
-        )
+        if target < 0 and cost.dtype == np.int32 and limit <= BUCKET_LIMIT_MAX_S:
+            settled = self._run_buckets(first_out, head, cost, src, cst, float(limit), state)
+        else:
+            settled = _search(
+                first_out, head, cost, src, cst, int(target), float(limit),
+                self._x, self._y, float(h_scale),
+                state.dist, state.parent_edge, state.heap_pos, state.heap_node, state.heap_key,
+                state.touched, state.n_touched, state.order,
+            )
         if settled < 0:
             state.settled = 0
             if settled == _BAD_SOURCE_NODE:
@@ -594,6 +720,25 @@ class StreetRouter:
         state.reverse = reverse
         state.settled = int(settled)
         return int(settled)
+
+    def _run_buckets(
+        self, first_out: np.ndarray, head: np.ndarray, cost: np.ndarray,
+        src: npt.NDArray[np.int32], cst: npt.NDArray[np.float64], limit: float,
+        state: StreetSearchState,
+    ) -> int:
+        """Bucket-queue search (int seconds per edge, finite ``limit`` <= BUCKET_LIMIT_MAX_S)."""
+        n_entries = head.shape[0] + src.shape[0] + 1
+        while True:
+            state.ensure_buckets(int(limit) + 1, n_entries)
+            settled = _search_buckets(
+                first_out, head, cost, src, cst, limit, state.dist, state.parent_edge,
+                state.heap_pos, state.touched, state.n_touched, state.order,
+                state.bucket_head, state.ent_node, state.ent_next, state.ent_key,
+            )
+            if settled != _OUT_OF_ENTRIES:
+                return int(settled)
+            # only fractional source costs with zero-cost edges can re-expand nodes this much
+            n_entries = 2 * state.ent_node.shape[0]
 
     def path_to(self, state: StreetSearchState, node: int) -> StreetPath | None:
         """The path of the last search in ``state`` that ends (or, reverse, starts) at ``node``.

@@ -210,3 +210,59 @@ def test_state_reuse_clears_only_previous_labels() -> None:
     router.shortest_cost(profile, 1, 2, state=state)
     router.run(profile, [3], state=state)
     np.testing.assert_array_equal(state.dist, scipy_dist(graph, cost, [3]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    small_graphs(),
+    st.lists(st.tuples(st.integers(0, 24), st.floats(0.0, 50.0)), min_size=1, max_size=4),
+    st.booleans(),
+)
+def test_bucket_queue_fractional_sources_equal_scipy(
+    case: tuple[StreetGraph, int, int, int], srcs: list[tuple[int, float]], reverse: bool
+) -> None:
+    """Bounded searches in seconds run the bucket queue; fractional source costs with zero-cost
+    edges re-expand nodes inside a bucket, and must still give scipy's labels exactly."""
+    graph, _, _, limit = case
+    sources = [s % graph.n_nodes for s, _ in srcs]
+    init = [c for _, c in srcs]
+    router = StreetRouter(graph)
+    state = router.new_state()
+    profile = WalkProfile()
+    cost = router.edge_cost_s(profile)
+    reached = router.one_to_many(
+        profile, sources, init, state=state, limit=float(limit), reverse=reverse
+    )
+    expect = scipy_dist(graph, cost, sources, init, reverse=reverse, limit=float(limit))
+    np.testing.assert_array_equal(state.dist, expect)
+    assert sorted(reached.node_idx.tolist()) == np.flatnonzero(np.isfinite(expect)).tolist()
+    assert np.all(np.diff(reached.cost) >= 0), "whole seconds never decrease in settling order"
+    if not reverse:
+        check_certificate(
+            graph, cost, state.dist, state.parent_edge,
+            sources=sources, src_cost=init, limit=float(limit),
+        )
+
+
+def test_bucket_queue_grows_its_entries_and_leaves_buckets_empty() -> None:
+    from routing.street.search import _OUT_OF_ENTRIES, _search_buckets
+
+    rng = np.random.default_rng(9)
+    graph = random_graph(rng, 200, 800)
+    router = StreetRouter(graph)
+    state = router.new_state()
+    profile = WalkProfile()
+    cost = router.edge_cost_s(profile)
+    src = np.array([0], np.int32)
+    state.ensure_buckets(3601, 4)
+    got = _search_buckets(
+        router._first_out, router._head, cost, src, np.zeros(1), 3600.0, state.dist,
+        state.parent_edge, state.heap_pos, state.touched, state.n_touched, state.order,
+        state.bucket_head, state.ent_node[:4], state.ent_next[:4], state.ent_key[:4],
+    )
+    expect = scipy_dist(graph, cost, [0], limit=3600.0)
+    if np.isfinite(expect).sum() > 4:
+        assert got == _OUT_OF_ENTRIES
+    assert np.all(state.bucket_head == -1), "an aborted search leaves no entry behind"
+    router.one_to_many(profile, [0], state=state, limit=3600.0)
+    np.testing.assert_array_equal(state.dist, expect)
