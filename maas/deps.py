@@ -1,4 +1,8 @@
-"""Typed FastAPI dependencies (``Annotated`` aliases)."""
+"""Typed FastAPI dependencies (``Annotated`` aliases).
+
+Every dependency here only reads app state, so each is ``async def``: FastAPI runs a plain
+``def`` dependency in its thread pool, a thread hop per dependency per request.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from maas.state import AppState
 from routing.network import Network
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     """The application state created by the lifespan."""
     state: AppState | None = getattr(request.app.state, "maas", None)
     if state is None:
@@ -21,12 +25,12 @@ def get_state(request: Request) -> AppState:
     return state
 
 
-def get_settings(state: Annotated[AppState, Depends(get_state)]) -> Settings:
+async def get_settings(state: Annotated[AppState, Depends(get_state)]) -> Settings:
     """The deployment settings."""
     return state.settings
 
 
-def get_network(state: Annotated[AppState, Depends(get_state)]) -> Network:
+async def get_network(state: Annotated[AppState, Depends(get_state)]) -> Network:
     """The network in service."""
     return state.holder.network
 
@@ -36,7 +40,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 NetworkDep = Annotated[Network, Depends(get_network)]
 
 
-def get_planner(state: Annotated[AppState, Depends(get_state)]) -> PlanService:
+async def get_planner(state: Annotated[AppState, Depends(get_state)]) -> PlanService:
     """The plan service of the network in service."""
     return state.holder.planner
 

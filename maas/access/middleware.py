@@ -106,7 +106,7 @@ def client_ip(scope: Scope) -> str:
     return str(addr)
 
 
-def get_client(request: Request) -> Client:
+async def get_client(request: Request) -> Client:
     """The caller of ``request`` as identified by the access-control middleware."""
     client: Client | None = request.scope.get(CLIENT_SCOPE_KEY)
     if client is None:

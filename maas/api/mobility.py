@@ -24,7 +24,7 @@ from routing.shared_mobility import SharedMobility
 router = APIRouter(prefix="/v1", tags=["mobility"])
 
 
-def get_live(request: Request) -> LiveState:
+async def get_live(request: Request) -> LiveState:
     """The live state opened by the lifespan."""
     rt: LiveRuntime | None = getattr(request.app.state, "live", None)
     if rt is None:

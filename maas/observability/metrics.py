@@ -125,7 +125,7 @@ def metrics_of(app: FastAPI) -> Metrics:
     return metrics
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     """Dependency: the metrics of the app serving ``request``."""
     return metrics_of(request.app)
 

@@ -486,7 +486,6 @@ class Planner:
         crow_m = haversine_m(o.lat, o.lon, d.lat, d.lon)
         if crow_m > limit_s * profile_max_speed_mps(profile, req.walk_speed_mps):
             return None  # even a straight line at the top speed takes longer than the limit
-            return None
         path = router.shortest_path(profile, na, nb, state=w.aux)
         if path is None:
             return None
