@@ -29,11 +29,18 @@ Rules decided here (the oracles in ``tests/oracles`` implement the same):
   ones are allowed and ``Journey.penalty_s`` counts a penalty per unknown boarding (a ranking
   hint, not a search criterion); ``STRICT`` allows only accessible (1).
 
+* Goal direction: earliest-arrival and arrive-by searches without realtime delays first run a
+  backward Dijkstra from the targets over the stop graph (least ride times, transfers) and
+  drop every label that cannot beat the best target arrival even at that bound
+  (:mod:`routing.raptor.lower_bounds`).  :func:`earliest_arrival_time` answers the arrival
+  time only, in one compiled call (:mod:`routing.raptor.context`).
+
 References: Delling, Pajor, Werneck, "Round-Based Public Transit Routing" (2012/2015).
 """
 
 from routing.raptor.search import (
     earliest_arrival,
+    earliest_arrival_time,
     latest_departure,
     pareto_search,
     range_search,
@@ -43,6 +50,7 @@ from routing.raptor.state import RaptorState
 __all__ = [
     "RaptorState",
     "earliest_arrival",
+    "earliest_arrival_time",
     "latest_departure",
     "pareto_search",
     "range_search",

@@ -310,10 +310,12 @@ def ea_run(
     tgt_index: Arr, tgt_egress: Arr, lab: Tup, scr: Tup,
 ) -> int:
     """:func:`ea_run_active` with the active-trip index built from ``svc_active`` (callers
-    that run many queries on one day cache the index and call :func:`ea_run_active`)."""
+    that run many queries on one day cache the index and call :func:`ea_run_active`), without
+    lower bounds."""
     act = active_index(net, svc_active)
     return ea_run_active(
-        net, rt, xfer, act, opts, src_stops, src_times, tgt_index, tgt_egress, lab, scr
+        net, rt, xfer, act, opts, src_stops, src_times, tgt_index, tgt_egress, lab, scr,
+        np.zeros(0, np.int32),
     )
 
 
@@ -322,10 +324,14 @@ def ea_run(
 # splitting them into helpers measured slower.
 def ea_run_active(  # noqa: C901
     net: Tup, rt: Tup, xfer: Tup, act: Tup, opts: Arr, src_stops: Arr, src_times: Arr,
-    tgt_index: Arr, tgt_egress: Arr, lab: Tup, scr: Tup,
+    tgt_index: Arr, tgt_egress: Arr, lab: Tup, scr: Tup, lb: Arr,
 ) -> int:
     """One earliest-arrival RAPTOR run; labels persist (range searches call it repeatedly with
     decreasing departure times and never reset in between).
+
+    ``lb`` = :func:`routing.raptor.lower_bounds.lower_bounds` of the targets (seconds to a
+    target from each stop), or empty: with bounds and without delays, a label at time ``t``
+    at stop ``s`` is kept only if ``t + lb[s]`` beats the best arrival at a target so far.
 
     ``act`` = :func:`active_index` of the query day: (pattern, day offset) pairs without a
     running trip are skipped and trip searches see only running trips.
@@ -358,6 +364,7 @@ def ea_run_active(  # noqa: C901
     max_delay = 0
     for x in range(delay_s.shape[0]):
         max_delay = max(max_delay, delay_s[x])
+    use_lb = lb.shape[0] > 0 and not has_delay
 
     n_marked = 0
     n_chg = 0
@@ -456,7 +463,8 @@ def ea_run_active(  # noqa: C901
                             a = arrival_s[idx] + dd
                             if has_delay:
                                 a += delay_s[idx]
-                            if a < arr[k, s] and a < tgt_best[k] and a <= horizon:
+                            if (a < arr[k, s] and a < tgt_best[k] and a <= horizon
+                                    and (not use_lb or a + lb[s] < tgt_best[k])):
                                 arr[k, s] = a
                                 a_pat[k, s] = p
                                 a_trip[k, s] = t0 + act_pos[c, cur]
@@ -491,12 +499,21 @@ def ea_run_active(  # noqa: C901
                     # without delays a boarding at b arrives at b or later: nothing to gain
                     if not has_delay and b >= tgt_best[k]:
                         continue
+                    if use_lb and b + lb[s] >= tgt_best[k]:
+                        continue
                     if cur >= 0:
                         idx = row + i
                         dep = departure_s[idx] + dd
                         if has_delay:
                             dep += delay_s[idx]
                         if b > dep:
+                            continue
+                        # static times are FIFO at every position: when the trip before the
+                        # current one leaves before b, no earlier trip can be caught here
+                        if not has_delay and (
+                            cur == j_lo
+                            or departure_s[base + act_pos[c, cur - 1] * length + i] + dd < b
+                        ):
                             continue
                     hi = cur if cur >= 0 else j_hi
                     jj = find_active(net, rt, act_pos, wc_mode, p, i, c, b - dd, j_lo, hi,
@@ -523,7 +540,7 @@ def ea_run_active(  # noqa: C901
             sl = own_slack[s]
             if sl >= 0:
                 b = a + sl
-                if b < brd[k, s] and b < tgt_best[k]:
+                if b < brd[k, s] and b < tgt_best[k] and (not use_lb or b + lb[s] < tgt_best[k]):
                     brd[k, s] = b
                     b_from[k, s] = FROM_SAME_STOP
                     b_row[k, s] = -1
@@ -537,6 +554,8 @@ def ea_run_active(  # noqa: C901
                 b = a + tr_dur[r]
                 if b < brd[k, t] and b < tgt_best[k]:
                     if not _stop_ok(stop_wheelchair, t, wc_mode):
+                        continue
+                    if use_lb and b + lb[t] >= tgt_best[k]:
                         continue
                     brd[k, t] = b
                     b_from[k, t] = s
@@ -885,3 +904,157 @@ def mc_run(  # noqa: C901
     for m in range(n_marked):
         mark[mark_list[m]] = 0
     return n_lab[0], n_res
+
+
+# ---------------------------------------------------------------------------------------------
+# goal direction: lower bounds to the targets, and the one-call arrival-time query
+# ---------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def ride_edges(net: Tup) -> tuple[Arr, Arr, Arr]:
+    """``(u, v, w)`` per consecutive stop pair of every pattern, least ride time (>= 0 s)."""
+    pattern_stop_start, pattern_stops, pattern_trip_start, pattern_st_start = (
+        net[0], net[1], net[2], net[3])  # fmt: skip
+    arrival_s, departure_s = net[5], net[6]
+    n_pat = pattern_stop_start.shape[0] - 1
+    m = 0
+    for p in range(n_pat):
+        m += max(pattern_stop_start[p + 1] - pattern_stop_start[p] - 1, 0)
+    u = np.empty(m, np.int32)
+    v = np.empty(m, np.int32)
+    w = np.empty(m, np.int32)
+    e = 0
+    for p in range(n_pat):
+        ps0 = pattern_stop_start[p]
+        length = pattern_stop_start[p + 1] - ps0
+        n_trips = pattern_trip_start[p + 1] - pattern_trip_start[p]
+        base = pattern_st_start[p]
+        for i in range(length - 1):
+            best = int(UNREACHED)
+            for t in range(n_trips):
+                row = base + t * length + i
+                best = min(best, int(arrival_s[row + 1] - departure_s[row]))
+            u[e] = pattern_stops[ps0 + i]
+            v[e] = pattern_stops[ps0 + i + 1]
+            w[e] = max(best, 0)
+            e += 1
+    return u, v, w
+
+
+@njit(cache=True)
+def lower_bounds(
+    in_start: Arr, in_from: Arr, in_w: Arr, x_start: Arr, x_from: Arr, x_w: Arr,
+    tgt_stops: Arr, tgt_off: Arr, lb: Arr, heap: Arr,
+) -> None:
+    """Fill ``lb`` (seconds; ``UNREACHED`` where no target can be reached) by Dijkstra from the
+    targets (initial cost: their egress offsets) over ride edges ``in_*`` and transfer edges
+    ``x_*``, both CSR by head stop.  ``heap`` is int64 scratch of at least
+    ``len(in_from) + len(x_from) + len(tgt_stops)`` entries (key * 2**32 + stop, lazy)."""
+    lb[:] = UNREACHED
+    size = 0
+    for j in range(tgt_stops.shape[0]):
+        s = tgt_stops[j]
+        c = max(tgt_off[j], 0)
+        if c < lb[s]:
+            lb[s] = c
+            size = _lb_push(heap, size, (np.int64(c) << 32) | s)
+    while size > 0:
+        top = heap[0]
+        size -= 1
+        if size > 0:
+            _lb_sift_down(heap, size)
+        s = np.int32(top & 0xFFFFFFFF)
+        d = np.int32(top >> 32)
+        if d > lb[s]:
+            continue
+        size = _lb_relax(in_start, in_from, in_w, s, d, lb, heap, size)
+        size = _lb_relax(x_start, x_from, x_w, s, d, lb, heap, size)
+
+
+@njit(cache=True)
+def _lb_relax(start: Arr, frm: Arr, w: Arr, s: int, d: int, lb: Arr, heap: Arr, size: int) -> int:
+    """Relax the in-edges of ``s`` (label ``d``) of one CSR; returns the new heap size."""
+    for e in range(start[s], start[s + 1]):
+        u = frm[e]
+        nd = d + w[e]
+        if nd < lb[u]:
+            lb[u] = nd
+            size = _lb_push(heap, size, (np.int64(nd) << 32) | u)
+    return size
+
+
+@njit(cache=True)
+def _lb_push(heap: Arr, size: int, key: np.int64) -> int:
+    i = size
+    while i > 0:
+        p = (i - 1) >> 1
+        if heap[p] <= key:
+            break
+        heap[i] = heap[p]
+        i = p
+    heap[i] = key
+    return size + 1
+
+
+@njit(cache=True)
+def _lb_sift_down(heap: Arr, size: int) -> None:
+    """Move ``heap[size]`` (the former last entry) down from the root."""
+    key = heap[size]
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= size:
+            break
+        if c + 1 < size and heap[c + 1] < heap[c]:
+            c += 1
+        if heap[c] >= key:
+            break
+        heap[i] = heap[c]
+        i = c
+    heap[i] = key
+
+
+@njit(cache=True)
+def arrival_time(ctx: Any, src_stops: Arr, src_times: Arr, tgt_stops: Arr, tgt_off: Arr) -> int:
+    """Earliest arrival at a target (egress included), seconds, or ``UNREACHED``, for the
+    query options in ``ctx.opts``: (wheelchair mode, rounds, horizon s, UNREACHED, 1, use lower
+    bounds 0/1).
+
+    A target listed twice counts with its smaller offset.  The labels of the context are
+    reset first and left for inspection afterwards (``ctx.lab``); the target index is cleared.
+    """
+    lab = ctx.lab
+    scr = ctx.scr
+    opts = ctx.opts
+    reset_labels(lab, scr[8], scr[9], scr[10])
+    lb = ctx.no_lb
+    if opts[5] != 0:
+        lb = ctx.lb
+        ride = ctx.ride
+        xin = ctx.xin
+        lower_bounds(ride[0], ride[1], ride[2], xin[0], xin[1], xin[2], tgt_stops, tgt_off, lb,
+                     ctx.heap)  # fmt: skip
+    tgt_index = ctx.tgt_index
+    for j in range(tgt_stops.shape[0]):
+        s = tgt_stops[j]
+        cur = tgt_index[s]
+        if cur < 0 or tgt_off[j] < tgt_off[cur]:
+            tgt_index[s] = j
+    k = ea_run_active(ctx.net, ctx.rt, ctx.xfer, ctx.act, opts, src_stops, src_times,
+                      tgt_index, tgt_off, lab, scr, lb)  # fmt: skip
+    for j in range(tgt_stops.shape[0]):
+        tgt_index[tgt_stops[j]] = -1
+    best = lab[11]
+    out = best[0]
+    for r in range(1, k + 1):
+        out = min(out, best[r])
+    return int(out)
+
+
+@njit(cache=True)
+def arrival_time_one(ctx: Any) -> int:
+    """:func:`arrival_time` from one stop to one stop given in ``ctx.one`` (source stop,
+    source time, target stop, target offset; one-element arrays): a single argument to pass."""
+    one = ctx.one
+    return arrival_time(ctx, one[0], one[1], one[2], one[3])

@@ -85,6 +85,16 @@ def _set_targets(state: RaptorState, stops: I32, offsets: I32) -> I32:
     return egress
 
 
+def _bounds(
+    state: RaptorState, prep: _Prepared, stops: I32, offsets: I32, *, reverse: bool
+) -> I32:
+    """Lower bounds towards ``stops`` (the search frame's targets), or none with delays."""
+    if prep.rt[0].shape[0]:
+        return state.no_lb
+    return state.lower_bounds(stops, offsets, prep.min_transfer_s, prep.max_walk_m,
+                              reverse=reverse)  # fmt: skip
+
+
 def _clear_targets(state: RaptorState, stops: I32) -> None:
     state.tgt_index[stops] = -1
 
@@ -156,9 +166,10 @@ def earliest_arrival(
         times = (prep.src_offsets + request.time_s).astype(np.int32)
         horizon = request.time_s + state.config.max_travel_s
         opts = _opts(request, prep.rounds, horizon, fresh=True)
+        lb = _bounds(state, prep, prep.tgt_stops, prep.tgt_offsets, reverse=False)
         k = kernels.ea_run_active(
             state.net, prep.rt, xfer[:4], prep.act, opts, prep.src_stops, times,
-            state.tgt_index, egress, state.lab, state.scr,
+            state.tgt_index, egress, state.lab, state.scr, lb,
         )  # fmt: skip
         best = state.lab[11]
         improved = [
@@ -169,6 +180,60 @@ def earliest_arrival(
         return out
     finally:
         _clear_targets(state, prep.tgt_stops)
+
+
+def earliest_arrival_time(
+    state: RaptorState, request: TransitRequest, *, realtime: RealtimeArrays | None = None
+) -> int | None:
+    """Earliest arrival at a target (egress offset included), seconds of ``request.day``, or
+    ``None`` when no target is reachable: the number :func:`earliest_arrival` would return as
+    its last journey's ``arr_s``, without building journeys.
+
+    For callers that need times only (travel-time matrices, reachability checks): the whole
+    query runs in one compiled call on the state's cached
+    :class:`~routing.raptor.context.QueryContext`.  Arrive-by requests, realtime delays and
+    more targets than stops take the general path.
+    """
+    if request.arrive_by:
+        raise InvalidRequestError("arrive_by: earliest_arrival_time is forward only")
+    delays = realtime is not None and realtime.delay_s.shape[0] > 0
+    if delays or len(request.targets) > state.tt.n_stops or (
+        realtime is not None and realtime.trip_cancelled.shape[0] > 0
+    ):
+        found = earliest_arrival(state, request, realtime=realtime)
+        return int(found[-1].arr_s) if found else None
+    n = state.tt.n_stops
+    for st in request.sources:
+        if st.stop >= n:
+            raise InvalidRequestError(f"sources: stop={st.stop!r} out of range 0..{n - 1}")
+    for st in request.targets:
+        if st.stop >= n:
+            raise InvalidRequestError(f"targets: stop={st.stop!r} out of range 0..{n - 1}")
+    cfg = state.config
+    rounds = cfg.max_rounds
+    if request.max_transfers is not None:
+        rounds = min(rounds, request.max_transfers + 1)
+    mts = cfg.default_min_transfer_s if request.min_transfer_s is None else request.min_transfer_s
+    walk_m = (cfg.default_max_transfer_walk_m if request.max_transfer_walk_m is None
+              else request.max_transfer_walk_m)  # fmt: skip
+    ctx = state.query_context(request.day, mts, walk_m)
+    t = request.time_s
+    opts = state.query_opts
+    opts[0], opts[1], opts[2] = _wc_mode(request), rounds, t + cfg.max_travel_s
+    srcs, tgts = request.sources, request.targets
+    if len(srcs) == 1 and len(tgts) == 1:  # stop to stop: the context holds the query
+        src_stop, src_time, tgt_stop, tgt_off = state.one_to_one
+        src_stop[0], src_time[0] = srcs[0].stop, srcs[0].offset_s + t
+        tgt_stop[0], tgt_off[0] = tgts[0].stop, tgts[0].offset_s
+        got = kernels.arrival_time_one(ctx)
+    else:
+        i32 = np.int32
+        got = kernels.arrival_time(
+            ctx, np.array([s.stop for s in srcs], i32),
+            np.array([s.offset_s + t for s in srcs], i32),
+            np.array([s.stop for s in tgts], i32), np.array([s.offset_s for s in tgts], i32),
+        )  # fmt: skip
+    return None if got >= kernels.UNREACHED else got
 
 
 def range_search(
@@ -205,7 +270,7 @@ def range_search(
             times = (prep.src_offsets + tau).astype(np.int32)
             k = kernels.ea_run_active(
                 state.net, prep.rt, xfer[:4], prep.act, opts, prep.src_stops, times,
-                state.tgt_index, egress, state.lab, state.scr,
+                state.tgt_index, egress, state.lab, state.scr, state.no_lb,
             )  # fmt: skip
             improved = [
                 r for r in range(1, k + 1)
@@ -245,9 +310,10 @@ def latest_departure(
     try:
         times = (prep.tgt_offsets - request.time_s).astype(np.int32)
         horizon = -request.time_s + state.config.max_travel_s
+        lb = _bounds(state, prep, prep.src_stops, prep.src_offsets, reverse=True)
         k = kernels.ea_run_active(
             rev.net, rt, rxfer[:4], act, _opts(request, prep.rounds, horizon, fresh=True),
-            prep.tgt_stops, times, state.tgt_index, access, state.lab, state.scr,
+            prep.tgt_stops, times, state.tgt_index, access, state.lab, state.scr, lb,
         )  # fmt: skip
         lab = state.lab
         best = lab[11]

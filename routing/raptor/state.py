@@ -14,6 +14,8 @@ import numpy.typing as npt
 
 from routing.config import RoutingConfig
 from routing.raptor import kernels
+from routing.raptor.context import QueryContext, make_context
+from routing.raptor.lower_bounds import RideGraph, ride_graph
 from routing.timetable import Timetable
 
 I32 = npt.NDArray[np.int32]
@@ -169,6 +171,17 @@ class RaptorState:
         self.pool_size = self.config.max_pareto_labels
         self._mc: tuple[Any, ...] | None = None
         self._days: dict[tuple[int, bool], tuple[npt.NDArray[np.uint8], ActiveIndex]] = {}
+        self._ride: dict[bool, RideGraph] = {}
+        self._ctx: dict[tuple[int, int, int], QueryContext] = {}
+        self.one_to_one = tuple(np.zeros(1, dtype=np.int32) for _ in range(4))
+        """Source stop, source time, target stop, target offset of a stop-to-stop query."""
+        self.query_opts = np.array([0, 1, 0, kernels.UNREACHED, 1, 1], dtype=np.int64)
+        """Options of :func:`~routing.raptor.kernels.arrival_time` (wheelchair, rounds,
+        horizon, -, fresh, lower bounds), written before each query."""
+        self.lb = np.full(n, kernels.UNREACHED, dtype=np.int32)
+        """Lower bounds of the last :meth:`lower_bounds` call, seconds per stop."""
+        self.no_lb = np.zeros(0, dtype=np.int32)
+        self._lb_heap = np.zeros(0, dtype=np.int64)
 
     @property
     def labels_arr(self) -> I32:
@@ -247,6 +260,51 @@ class RaptorState:
                 np.full((rounds, n), -1, i32), np.full((rounds, n), -1, i32),
             )  # fmt: skip
         return self._mc
+
+    def lower_bounds(
+        self, tgt_stops: I32, tgt_offsets: I32, min_transfer_s: int, max_walk_m: int,
+        *, reverse: bool = False,
+    ) -> I32:
+        """Seconds from each stop to the nearest target at best (egress ``tgt_offsets``
+        included), for the forward timetable or, with ``reverse``, the time-reversed one
+        (whose targets are the request's sources); see :mod:`routing.raptor.lower_bounds`.
+        Overwrites and returns :attr:`lb`."""
+        ride = self._ride.get(reverse)
+        if ride is None:
+            net = self.reversed.net if reverse else self.net
+            ride = self._ride[reverse] = ride_graph(net, self.tt.n_stops)
+        # transfer edges by head stop: the reverse of the frame's own transfer CSR
+        x = (self.xfer if reverse else self.reversed_xfer)(min_transfer_s, max_walk_m)
+        need = ride[1].shape[0] + x[2].shape[0] + tgt_stops.shape[0] + 1
+        if self._lb_heap.shape[0] < need:
+            self._lb_heap = np.zeros(need, dtype=np.int64)
+        kernels.lower_bounds(ride[0], ride[1], ride[2], x[1], x[2], x[3], tgt_stops, tgt_offsets,
+                     self.lb, self._lb_heap)  # fmt: skip
+        return self.lb
+
+    def query_context(self, day: int, min_transfer_s: int, max_walk_m: int) -> QueryContext:
+        """The :class:`~routing.raptor.context.QueryContext` of forward earliest-arrival
+        queries on ISO ordinal ``day`` with this transfer setting (cached per state)."""
+        key = (day, min_transfer_s, max_walk_m)
+        ctx = self._ctx.get(key)
+        if ctx is None:
+            _svc, act = self.day_index(day)
+            xfer = self.xfer(min_transfer_s, max_walk_m)
+            xin = self.reversed_xfer(min_transfer_s, max_walk_m)
+            ride = self._ride.get(False)
+            if ride is None:
+                ride = self._ride[False] = ride_graph(self.net, self.tt.n_stops)
+            # lower-bound heap: every edge once plus every target (at most one per stop)
+            heap = np.zeros(ride[1].shape[0] + xin[2].shape[0] + self.tt.n_stops + 1, np.int64)
+            ctx = make_context(
+                net=self.net, rt=self.no_rt, xfer=xfer[:4], act=act, lab=self.lab, scr=self.scr,
+                tgt_index=self.tgt_index, ride=ride, xin=(xin[1], xin[2], xin[3]), lb=self.lb,
+                no_lb=self.no_lb, heap=heap, opts=self.query_opts, one=self.one_to_one,
+            )
+            if len(self._ctx) >= DAY_CACHE_SIZE:
+                self._ctx.pop(next(iter(self._ctx)))
+            self._ctx[key] = ctx
+        return ctx
 
     def reset(self) -> None:
         """Forget the last query (only the stops it touched are cleared)."""

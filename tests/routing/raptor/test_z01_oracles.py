@@ -14,6 +14,7 @@ from routing.constants import TRANSFER_FOOTPATH
 from routing.raptor import (
     RaptorState,
     earliest_arrival,
+    earliest_arrival_time,
     latest_departure,
     pareto_search,
     range_search,
@@ -159,6 +160,9 @@ def test_earliest_arrival_matches_csa_and_time_expanded(
     tgt = [(req.targets[0].stop, 0)]
     expected = csa_earliest(tt, _rules(q), src, tgt, kmax, q["time_s"] + HORIZON)
     assert _best_by_vehicles(journeys, kmax) == expected
+    # the one-call arrival time (lower bounds, query context) gives the same number
+    best = earliest_arrival_time(state, req)
+    assert (math.inf if best is None else best) == expected[-1]
     # transfers strictly decrease the arrival along the returned list
     arrs = [j.arr_s for j in journeys]
     assert arrs == sorted(arrs, reverse=True) and len(set(arrs)) == len(arrs)

@@ -9,7 +9,7 @@ import random
 import pytest
 
 from routing.constants import TRANSFER_FOOTPATH
-from routing.raptor import RaptorState, earliest_arrival
+from routing.raptor import RaptorState, earliest_arrival, earliest_arrival_time
 from routing.request import StopTime, TransitRequest, Wheelchair
 from routing.timetable import Timetable
 from tests.oracles.csa import csa_earliest
@@ -82,4 +82,7 @@ def test_dense_random_feeds_match_csa(seed: int) -> None:
             for k in range(j.transfers + 1, kmax + 1):
                 mine[k] = min(mine[k], j.arr_s)
         horizon = q_time + state.config.max_travel_s
-        assert mine == csa_earliest(tt, rules, [(o, q_time)], [(d, 0)], kmax, horizon)
+        expected = csa_earliest(tt, rules, [(o, q_time)], [(d, 0)], kmax, horizon)
+        assert mine == expected
+        best = earliest_arrival_time(state, req)
+        assert (math.inf if best is None else best) == expected[-1]
