@@ -973,7 +973,7 @@ def lower_bounds(
 
 
 @njit(cache=True)
-def _lb_relax(start: Arr, frm: Arr, w: Arr, s: int, d: int, lb: Arr, heap: Arr, size: int) -> int:
+def _lb_relax(start: Arr, frm: Arr, w: Arr, s: Any, d: Any, lb: Arr, heap: Arr, size: int) -> int:
     """Relax the in-edges of ``s`` (label ``d``) of one CSR; returns the new heap size."""
     for e in range(start[s], start[s + 1]):
         u = frm[e]
