@@ -340,7 +340,7 @@ def ea_run_active(  # noqa: C901
     b_round, tgt_best, tgt_stop); ``arr``/``brd`` are (rounds + 1, n_stops) labels meaning "with
     at most k vehicles"; ``tgt_best[k]`` is the best arrival at a target incl. egress.
     ``scr`` = scratch (mark, mark_list, imp_flag, imp_list, chg_flag, chg_list, pat_first,
-    pat_list, touched_flag, touched_list, n_touched).
+    pat_list, touched_flag, touched_list, n_touched, pat_last).
 
     Returns the number of rounds run.
     """
@@ -353,7 +353,7 @@ def ea_run_active(  # noqa: C901
     (arr, brd, a_pat, a_trip, a_day, a_bpos, a_apos, a_round, b_from, b_row, b_round,
      tgt_best, tgt_stop) = lab  # fmt: skip
     (mark, mark_list, imp_flag, imp_list, chg_flag, chg_list, pat_first, pat_list,
-     touched_flag, touched_list, n_touched) = scr  # fmt: skip
+     touched_flag, touched_list, n_touched, pat_last) = scr  # fmt: skip
     wc_mode = opts[0]
     max_rounds = opts[1]
     horizon = opts[2]
@@ -426,8 +426,11 @@ def ea_run_active(  # noqa: C901
                     pat_list[n_pat] = p
                     n_pat += 1
                     pat_first[p] = pos
+                    pat_last[p] = pos
                 elif pos < pat_first[p]:
                     pat_first[p] = pos
+                elif pos > pat_last[p]:
+                    pat_last[p] = pos
         n_marked = 0
         n_imp = 0
 
@@ -448,6 +451,7 @@ def ea_run_active(  # noqa: C901
                     if lo_t >= tgt_best[k] or lo_t > horizon:
                         continue
                 i0 = pat_first[p]
+                i_last = pat_last[p]
                 ps0 = pattern_stop_start[p]
                 length = pattern_stop_start[p + 1] - ps0
                 t0 = pattern_trip_start[p]
@@ -456,6 +460,13 @@ def ea_run_active(  # noqa: C901
                 row = 0  # stop-time index of the current trip's first stop
                 bpos = -1
                 for i in range(i0, length):
+                    # fresh run: past the last marked stop nobody boards, so the scan ends
+                    # without a trip, or once the trip's (non-decreasing) arrivals reach the
+                    # best arrival at a target
+                    if fresh and i > i_last and (
+                        cur < 0 or arrival_s[row + i] + dd >= tgt_best[k]
+                    ):
+                        break
                     s = pattern_stops[ps0 + i]
                     if cur >= 0:
                         idx = row + i

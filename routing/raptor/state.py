@@ -161,7 +161,7 @@ class RaptorState:
             np.zeros(n, u8), np.zeros(n, np.int32), np.zeros(n, u8), np.zeros(n, np.int32),
             np.zeros(n, u8), np.zeros(n, np.int32), np.full(tt.n_patterns, -1, np.int32),
             np.zeros(tt.n_patterns, np.int32), np.zeros(n, u8), np.zeros(n, np.int32),
-            np.zeros(1, np.int64),
+            np.zeros(1, np.int64), np.zeros(tt.n_patterns, np.int32),
         )  # fmt: skip
         self.tgt_index = np.full(n, -1, dtype=np.int32)
         self.no_rt = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.bool_))
