@@ -29,7 +29,7 @@ def kcm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     (bundle / "city.toml").write_text(
         'name = "kcm"\n[gtfs_rt]\nvehicle_positions = "gtfs-rt/vp.pb"\n', encoding="utf-8")
     build_snapshot(bundle, root / "snap")
-    yield from _client(root / "snap", bundle)
+    yield from _client(root / "snap", bundle, realtime=False)
 
 
 def test_kcm_unmatched_trips_reported(kcm: TestClient) -> None:
@@ -60,7 +60,7 @@ def stpt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         'name = "tm"\ntimezone = "Europe/Bucharest"\n'
         '[stpt_replay]\ntraces = "shared:timisoara/stpt/avl-traces"\n', encoding="utf-8")
     build_snapshot(bundle, root / "snap")
-    yield from _client(root / "snap", bundle)
+    yield from _client(root / "snap", bundle, realtime=False)
 
 
 def test_replay_day_gives_city_index_all_day(stpt: TestClient) -> None:

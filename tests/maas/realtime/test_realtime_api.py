@@ -25,9 +25,11 @@ DAY = date(2026, 5, 13)
 TZ = ZoneInfo("Europe/Bucharest")
 
 
-def _client(snapshot: Path, bundle: Path) -> Iterator[TestClient]:
+def _client(snapshot: Path, bundle: Path, *, realtime: bool = True) -> Iterator[TestClient]:
+    """A started app; ``realtime=False`` for tests that drive the worker steps themselves (the
+    embedded wall-clock worker would race them on the same hub)."""
     app = create_app(load_settings(snapshot_dir=snapshot, bundle=bundle,
-                                   anonymous_rate_per_min=1_000_000))
+                                   anonymous_rate_per_min=1_000_000, realtime=realtime))
     install_realtime(app)
     with TestClient(app) as client:
         for _ in range(600):
