@@ -20,7 +20,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Run the benchmark."""
     from feeds.bundle import build_snapshot
     from routing.planner import Mode, Place, Planner, PlanRequest
@@ -30,7 +30,7 @@ def main() -> None:
     ap.add_argument("--bundle", type=Path, default=REPO / "bundles" / "timisoara")
     ap.add_argument("--n", type=int, default=500)
     ap.add_argument("--modes", default="WALK,TRANSIT")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     folder, _ = build_snapshot(args.bundle)
     net = load_snapshot(folder)
     tt = net.timetable
