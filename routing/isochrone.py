@@ -231,7 +231,7 @@ class OneToAllEngine:
         node_cost = 0
         router, links = self.router, self.links
         if router is not None and w.street is not None:
-            nn = router.nearest_node(req.lat, req.lon, max_m=MAX_SNAP_M)
+            nn = router.nearest_node(req.lat, req.lon, max_m=MAX_SNAP_M, profile=profile)
             if nn is not None:
                 g = router.graph
                 d = haversine_m(req.lat, req.lon, float(g.node_lat[nn]), float(g.node_lon[nn]))

@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
 from routing.planner.geo import haversine_m
 from routing.planner.itinerary import Itinerary, PlanLeg
@@ -62,8 +61,6 @@ CAR_PARK_S = 120
 RANGE_MARGIN_M = 5_000.0
 #: Retries of the car search after the chosen car turned out to lack range for the real path.
 MAX_RANGE_RETRIES = 3
-#: Metres per degree of latitude (spherical Earth, for the car-node kd-tree only).
-_M_PER_DEG = 111_195.0
 
 
 @dataclass(frozen=True)
@@ -164,15 +161,11 @@ class SharedMobility:
 
 
 def snap_nodes(router: StreetRouter, lat: npt.ArrayLike, lon: npt.ArrayLike,
-               *, max_m: float = MAX_SNAP_M) -> npt.NDArray[np.int32]:
-    """Nearest street node of each point within ``max_m`` metres (-1 otherwise)."""
-    la, lo = np.asarray(lat, np.float64), np.asarray(lon, np.float64)
-    out = np.full(la.shape[0], -1, np.int32)
-    for i in range(la.shape[0]):
-        n = router.nearest_node(float(la[i]), float(lo[i]), max_m=max_m)
-        if n is not None:
-            out[i] = n
-    return out
+               *, max_m: float = MAX_SNAP_M,
+               profile: StreetProfile | None = None) -> npt.NDArray[np.int32]:
+    """Nearest street node of each point within ``max_m`` metres (-1 otherwise); with
+    ``profile``, the nearest node that profile can leave and reach (a vehicle's position)."""
+    return router.nearest_nodes(lat, lon, max_m=max_m, profile=profile)
 
 
 @dataclass(frozen=True)
@@ -239,33 +232,12 @@ class SharedRouter:
         self.router = router
         self.g = router.graph
         self._local = threading.local()
-        self._car_index: tuple[npt.NDArray[np.int32], cKDTree, float] | None = None
 
     def car_nodes(self, lat: npt.ArrayLike, lon: npt.ArrayLike, *,
                   max_m: float = MAX_SNAP_M) -> npt.NDArray[np.int32]:
-        """Nearest node with a drivable outgoing edge for each point (-1 beyond ``max_m``):
-        cars start and park on roads, not on footways."""
-        if self._car_index is None:
-            g = self.g
-            usable = CarProfile().usable(g)
-            has = np.zeros(g.n_nodes, bool)
-            has[self.router.edge_tail()[usable]] = True
-            nodes = np.flatnonzero(has).astype(np.int32)
-            lat0 = float(np.mean(g.node_lat)) if g.n_nodes else 0.0
-            k = math.cos(math.radians(lat0))
-            xy = np.column_stack([np.asarray(g.node_lat)[nodes] * _M_PER_DEG,
-                                  np.asarray(g.node_lon)[nodes] * _M_PER_DEG * k])
-            self._car_index = (nodes, cKDTree(xy if nodes.size else np.zeros((1, 2))), k)
-        nodes, tree, k = self._car_index
-        la, lo = np.asarray(lat, np.float64), np.asarray(lon, np.float64)
-        if nodes.size == 0 or la.size == 0:
-            return np.full(la.shape[0], -1, np.int32)
-        d, i = tree.query(np.column_stack([la * _M_PER_DEG, lo * _M_PER_DEG * k]),
-                          distance_upper_bound=max_m)
-        ok = np.isfinite(d)
-        out = np.full(la.shape[0], -1, np.int32)
-        out[ok] = nodes[i[ok]]
-        return out
+        """Nearest node a car can leave and reach for each point (-1 beyond ``max_m``): cars
+        start and park on roads, not on footways."""
+        return snap_nodes(self.router, lat, lon, max_m=max_m, profile=CarProfile())
 
     def _states(self) -> _States:
         st: _States | None = getattr(self._local, "s", None)
@@ -365,9 +337,7 @@ class SharedRouter:
             return None
         # the car is parked on a road near the origin: every drivable node within walking
         # range is a possible start (a footway origin walks to the nearest road)
-        self.car_nodes(np.empty(0), np.empty(0))
-        assert self._car_index is not None
-        starts = self._car_index[0]
+        starts = self.router.usable_nodes(CarProfile())
         chain = self._chain(req, starts, np.ones(starts.size, np.bool_), ends, CarProfile(), 0,
                             CAR_PARK_S, req.max_direct_car_s)
         if chain is None:
@@ -390,7 +360,7 @@ class SharedRouter:
             return empty
         router, g, st = self.router, self.g, self._states()
         walk = WalkProfile(speed_mps=req.walk_speed_mps)
-        no = router.nearest_node(o.lat, o.lon, max_m=MAX_SNAP_M)
+        no = router.nearest_node(o.lat, o.lon, max_m=MAX_SNAP_M, profile=walk)
         if no is None:
             return empty
         lo = math.floor(haversine_m(o.lat, o.lon, float(g.node_lat[no]), float(g.node_lon[no]))
@@ -514,7 +484,7 @@ class SharedRouter:
         router, g, d = self.router, self.g, req.destination
         st.egress_owner = token
         walk = WalkProfile(speed_mps=req.walk_speed_mps)
-        nd = router.nearest_node(d.lat, d.lon, max_m=MAX_SNAP_M)
+        nd = router.nearest_node(d.lat, d.lon, max_m=MAX_SNAP_M, profile=walk)
         if nd is None:
             return None
         ld = math.floor(haversine_m(d.lat, d.lon, float(g.node_lat[nd]), float(g.node_lon[nd]))
@@ -632,8 +602,8 @@ class SharedRouter:
         router, g, st = self.router, self.g, self._states()
         o, d = req.origin, req.destination
         walk = WalkProfile(speed_mps=req.walk_speed_mps)
-        no = router.nearest_node(o.lat, o.lon, max_m=MAX_SNAP_M)
-        nd = router.nearest_node(d.lat, d.lon, max_m=MAX_SNAP_M)
+        no = router.nearest_node(o.lat, o.lon, max_m=MAX_SNAP_M, profile=walk)
+        nd = router.nearest_node(d.lat, d.lon, max_m=MAX_SNAP_M, profile=walk)
         if no is None or nd is None:
             return None
         co = haversine_m(o.lat, o.lon, float(g.node_lat[no]), float(g.node_lon[no]))

@@ -30,7 +30,7 @@ from routing.shared_mobility import (
     Tariff,
     snap_nodes,
 )
-from routing.street import StreetRouter
+from routing.street import BikeProfile, CarProfile, StreetRouter
 
 log = logging.getLogger("maas.live.state")
 
@@ -173,7 +173,8 @@ class LiveState:
             return np.full(len(ids), -1, np.int32)
         missing = [i for i, s in enumerate(ids) if (feed, s) not in self._nodes]
         if missing:
-            nodes = snap_nodes(self.router, lat[missing], lon[missing])
+            # docks are where bikes are ridden from and to: nodes a bike can leave and reach
+            nodes = snap_nodes(self.router, lat[missing], lon[missing], profile=BikeProfile())
             for i, n in zip(missing, nodes.tolist(), strict=True):
                 self._nodes[(feed, ids[i])] = int(n)
         return np.array([self._nodes[(feed, s)] for s in ids], np.int32)
@@ -207,7 +208,8 @@ class LiveState:
                     and (vt is None or x.vehicle_type_id in (None, vt.vehicle_type_id))]
         lat = np.array([x.lat for x in vehicles], float)
         lon = np.array([x.lon for x in vehicles], float)
-        nodes = snap_nodes(self.router, lat, lon) if self.router is not None else np.full(
+        nodes = snap_nodes(self.router, lat, lon, profile=CarProfile()) \
+            if self.router is not None else np.full(
             len(vehicles), -1, np.int32)
         rng = np.array([x.current_range_meters if x.current_range_meters is not None
                         else (vt.max_range_meters if vt and vt.max_range_meters else 0.0)

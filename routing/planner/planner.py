@@ -206,7 +206,8 @@ class Planner:
         node, node_cost = -1, 0
         router, links = self.router, self.links
         if router is not None and links is not None and state is not None:
-            n = router.nearest_node(place.lat, place.lon, max_m=MAX_SNAP_M)
+            n = router.nearest_node(place.lat, place.lon, max_m=MAX_SNAP_M,
+                                    profile=self._walk_profile(req))
             if n is not None:
                 node = n
                 g = self.network.streets
@@ -477,8 +478,9 @@ class Planner:
                 return None
             geom = np.array([[o.lon, o.lat], [d.lon, d.lat]])
             return self._single(req, "WALK", dur, dist, geom, walk=True)
-        na = router.nearest_node(o.lat, o.lon, max_m=MAX_SNAP_M)
-        nb = router.nearest_node(d.lat, d.lon, max_m=MAX_SNAP_M)
+        # snapped to nodes this profile can use (a car never starts on a footway)
+        na = router.nearest_node(o.lat, o.lon, max_m=MAX_SNAP_M, profile=profile)
+        nb = router.nearest_node(d.lat, d.lon, max_m=MAX_SNAP_M, profile=profile)
         if na is None or nb is None:
             return None
         ca = haversine_m(o.lat, o.lon, float(g.node_lat[na]), float(g.node_lon[na]))

@@ -27,11 +27,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from numba import njit
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from routing.errors import InvalidRequestError
@@ -475,6 +477,18 @@ def _as_sources(
     return src, cst
 
 
+#: Compiled profiles (costs per edge) a router keeps: requests may choose their walking speed,
+#: so the caches keyed by profile are bounded, oldest entry out first.
+PROFILE_CACHE_SIZE = 24
+
+
+def _bound(cache: dict[Any, Any]) -> None:
+    """Drop the oldest entries of ``cache`` beyond :data:`PROFILE_CACHE_SIZE` (call under the
+    router's lock)."""
+    while len(cache) > PROFILE_CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+
+
 class StreetRouter:
     """Everything street queries need, built once per graph and shared read-only.
 
@@ -504,6 +518,8 @@ class StreetRouter:
         self._tail: npt.NDArray[np.int32] | None = None
         self._rev: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._kdtree: cKDTree | None = None
+        # by profile name: which edges a profile may use does not depend on its speeds
+        self._profile_trees: dict[str, tuple[cKDTree, npt.NDArray[np.int32]]] = {}
         self._closed: dict[str, npt.NDArray[np.bool_]] = {}
 
     # -- closures overlay ----------------------------------------------------------------
@@ -529,6 +545,7 @@ class StreetRouter:
             for cache in (self._compiled, self._rev_cost):
                 for key in [k for k in cache if k[0].name == profile_name]:
                     del cache[key]
+            self._profile_trees.pop(profile_name, None)
 
     def closed_edges(self, profile_name: str) -> npt.NDArray[np.bool_] | None:
         """The closed-edge mask of a profile name, ``None`` when nothing is closed."""
@@ -574,6 +591,7 @@ class StreetRouter:
             if got is None:
                 got = self._compile(profile, metric)
                 self._compiled[key] = got
+                _bound(self._compiled)
         return got
 
     def edge_cost_s(self, profile: StreetProfile) -> npt.NDArray[np.int32]:
@@ -624,6 +642,7 @@ class StreetRouter:
             with self._lock:
                 if self._compiled.get(key) is comp:  # not invalidated meanwhile by a closure
                     self._rev_cost[key] = got
+                    _bound(self._rev_cost)
         return got
 
     def warm(self, profiles: tuple[StreetProfile, ...], *, reverse: bool = True) -> None:
@@ -874,6 +893,7 @@ class StreetRouter:
             got = (links, a, b)
             with self._lock:
                 self._links[key] = got
+                _bound(self._links)
         return got[1], got[2]
 
     def stops_within(
@@ -911,21 +931,87 @@ class StreetRouter:
             return stops, costs.astype(np.int32)
         return stops, costs
 
-    def nearest_node(self, lat: float, lon: float, *, max_m: float = np.inf) -> int | None:
-        """Node nearest to a point (straight line), or ``None`` if none within ``max_m`` metres."""
+    def nearest_node(
+        self, lat: float, lon: float, *, max_m: float = np.inf,
+        profile: StreetProfile | None = None,
+    ) -> int | None:
+        """Node nearest to a point (straight line), or ``None`` if none within ``max_m`` metres.
+
+        With ``profile``, only :meth:`usable_nodes` of that profile: a car is never snapped to
+        a footway node, nor into a pocket that closures cut off from the rest of the city.
+        """
         if self.n_nodes == 0:
             return None
-        tree = self._tree()
-        x, y = self._project(np.array([lat]), np.array([lon]))
-        d, i = tree.query(np.column_stack([x, y])[0], distance_upper_bound=max_m)
-        return int(i) if np.isfinite(d) else None
+        tree, nodes = self._tree(profile)
+        if nodes is not None and nodes.shape[0] == 0:
+            return None
+        x = (np.radians(lon) * (EARTH_RADIUS_M * np.cos(np.radians(self._lat0))))
+        y = np.radians(lat) * EARTH_RADIUS_M
+        d, i = tree.query((float(x), float(y)), distance_upper_bound=max_m)
+        if not np.isfinite(d):
+            return None
+        return int(i) if nodes is None else int(nodes[i])
 
-    def _tree(self) -> cKDTree:
-        if self._kdtree is None:
+    def nearest_nodes(
+        self, lat: npt.ArrayLike, lon: npt.ArrayLike, *, max_m: float = np.inf,
+        profile: StreetProfile | None = None,
+    ) -> npt.NDArray[np.int32]:
+        """:meth:`nearest_node` of many points at once (``-1`` where none within ``max_m``)."""
+        la = np.asarray(lat, np.float64).reshape(-1)
+        lo = np.asarray(lon, np.float64).reshape(-1)
+        out = np.full(la.shape[0], -1, np.int32)
+        if self.n_nodes == 0 or la.shape[0] == 0:
+            return out
+        tree, nodes = self._tree(profile)
+        if nodes is not None and nodes.shape[0] == 0:
+            return out
+        x, y = self._project(la, lo)
+        d, i = tree.query(np.column_stack([x, y]), distance_upper_bound=max_m)
+        ok = np.isfinite(d)
+        out[ok] = i[ok] if nodes is None else nodes[i[ok]]
+        return out
+
+    def usable_nodes(self, profile: StreetProfile) -> npt.NDArray[np.int32]:
+        """Nodes of the largest strongly connected part of ``profile``'s usable edges, closures
+        applied (sorted, cached with the profile's kd-tree): from each of them the profile can
+        reach every other."""
+        nodes = self._tree(profile)[1]
+        assert nodes is not None
+        return nodes
+
+    def _usable_nodes(self, profile: StreetProfile) -> npt.NDArray[np.int32]:
+        # the graph is built strongly connected per mode, but closures (an overlay) can cut
+        # pockets off: snap only into the largest strongly connected part that remains
+        cost = self.compiled(profile).cost
+        use = cost >= 0
+        tail, head = self.edge_tail()[use], self._head[use]
+        if tail.shape[0] == 0:
+            return np.zeros(0, np.int32)
+        adj = csr_matrix((np.ones(tail.shape[0], np.int8), (tail, head)),
+                         shape=(self.n_nodes, self.n_nodes))
+        _, comp = connected_components(adj, directed=True, connection="strong")
+        touched = np.zeros(self.n_nodes, dtype=bool)
+        touched[tail] = True
+        touched[head] = True
+        sizes = np.bincount(comp[touched])
+        return np.flatnonzero(touched & (comp == int(np.argmax(sizes)))).astype(np.int32)
+
+    def _tree(
+        self, profile: StreetProfile | None = None
+    ) -> tuple[cKDTree, npt.NDArray[np.int32] | None]:
+        if profile is None:
+            if self._kdtree is None:
+                with self._lock:
+                    if self._kdtree is None:
+                        self._kdtree = cKDTree(np.column_stack([self._x, self._y]))
+            return self._kdtree, None
+        got = self._profile_trees.get(profile.name)
+        if got is None:
+            nodes = self._usable_nodes(profile)
+            tree = cKDTree(np.column_stack([self._x[nodes], self._y[nodes]]))
             with self._lock:
-                if self._kdtree is None:
-                    self._kdtree = cKDTree(np.column_stack([self._x, self._y]))
-        return self._kdtree
+                got = self._profile_trees.setdefault(profile.name, (tree, nodes))
+        return got
 
     def _project(
         self, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]

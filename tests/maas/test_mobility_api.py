@@ -110,10 +110,13 @@ def test_plan_with_carshare(client: TestClient) -> None:
         cars = client.get("/v1/carsharing/vehicles", params={"available_only": True}).json()
         pts = [(f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0])
                for f in cars["features"] if f["properties"]["current_range_meters"] > 20_000]
-        a = pts[attempt % len(pts)]
-        b = next((p for p in pts if abs(p[0] - a[0]) + abs(p[1] - a[1]) > 0.03), None)
-        if b is None:
+        a = pts[(attempt * 7) % len(pts)]
+        far = [p for p in pts if abs(p[0] - a[0]) + abs(p[1] - a[1]) > 0.03]
+        if not far:
             continue
+        # a different destination car each attempt: demo cars are placed at random points,
+        # a few of them where no road leads within walking distance
+        b = far[(attempt * 5) % len(far)]
         its = _plan(client, f"{a[0]},{a[1]}", f"{b[0]},{b[1]}", "WALK,CARSHARE")
         legs = [leg for it in its for leg in it["legs"] if leg["mode"] == "CARSHARE"]
         if legs:
@@ -144,3 +147,15 @@ def test_plan_ev_connector(client: TestClient) -> None:
     ev = [it for it in its if [leg["mode"] for leg in it["legs"]][-2:] == ["CAR", "WALK"]]
     assert ev, its
     assert ev[0]["legs"][-2]["to"]["name"] == "Free charger"
+
+
+def test_car_and_bike_start_on_their_own_streets(client: TestClient) -> None:
+    # Piata Victoriei (pedestrian square: the nearest node is a footway) to a south-west
+    # point whose nearest node is off the roads too: both ends snap to nodes the mode can use,
+    # inside what the real closures leave connected
+    for mode in ("CAR", "BIKE"):
+        its = _plan(client, "45.7537,21.2257", "45.733452,21.197228", mode)
+        assert its, f"no {mode} itinerary"
+        legs = its[0]["legs"]
+        assert [leg["mode"] for leg in legs] == [mode]
+        assert legs[0]["distance_m"] > 3000
