@@ -34,7 +34,7 @@ class QueryContext(structref.StructRefProxy):
 
 _FIELDS = (
     "net", "rt", "xfer", "act", "lab", "scr", "tgt_index", "ride", "xin", "lb", "no_lb", "heap",
-    "opts", "one",
+    "opts", "one", "nonfifo",
 )
 structref.define_proxy(QueryContext, QueryContextType, list(_FIELDS))
 

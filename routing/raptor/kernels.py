@@ -157,10 +157,11 @@ def _trip_ok(trip_wheelchair: Arr, trip_cancelled: Arr, t: int, wc_mode: int) ->
 @njit(cache=True)
 def find_trip(
     net: Tup, rt: Tup, svc_active: Arr, wc_mode: int, p: int, i: int, d: int, earliest: int,
-    hi: int,
+    hi: int, lo0: int = 0,
 ) -> int:
-    """Earliest trip (index within pattern ``p``, below ``hi``) of day offset ``d`` boardable at
-    position ``i`` at or after ``earliest`` (seconds of the query day); -1 if none."""
+    """Earliest trip (index within pattern ``p``, in ``lo0 .. hi - 1``) of day offset ``d``
+    boardable at position ``i`` at or after ``earliest`` (seconds of the query day); -1 if
+    none."""
     pattern_stop_start = net[0]
     pattern_trip_start = net[2]
     pattern_st_start = net[3]
@@ -174,7 +175,7 @@ def find_trip(
     t0 = pattern_trip_start[p]
     want = earliest - d * DAY_S
     has_delay = delay_s.shape[0] > 0
-    lo = 0
+    lo = lo0
     if not has_delay:
         h = hi
         while lo < h:
@@ -315,7 +316,7 @@ def ea_run(
     act = active_index(net, svc_active)
     return ea_run_active(
         net, rt, xfer, act, opts, src_stops, src_times, tgt_index, tgt_egress, lab, scr,
-        np.zeros(0, np.int32),
+        np.zeros(0, np.int32), np.zeros(0, np.uint8),
     )
 
 
@@ -324,10 +325,14 @@ def ea_run(
 # splitting them into helpers measured slower.
 def ea_run_active(  # noqa: C901
     net: Tup, rt: Tup, xfer: Tup, act: Tup, opts: Arr, src_stops: Arr, src_times: Arr,
-    tgt_index: Arr, tgt_egress: Arr, lab: Tup, scr: Tup, lb: Arr,
+    tgt_index: Arr, tgt_egress: Arr, lab: Tup, scr: Tup, lb: Arr, nonfifo: Arr,
 ) -> int:
     """One earliest-arrival RAPTOR run; labels persist (range searches call it repeatedly with
     decreasing departure times and never reset in between).
+
+    ``nonfifo`` = :func:`nonfifo_patterns` of the delays (or empty): in a pattern whose delayed
+    trips overtake one another, the first trip caught need not arrive first downstream, so
+    each of its trips is ridden on its own (one scan per trip, boarding only that trip).
 
     ``lb`` = :func:`routing.raptor.lower_bounds.lower_bounds` of the targets (seconds to a
     target from each stop), or empty: with bounds and without delays, a label at time ``t``
@@ -456,91 +461,104 @@ def ea_run_active(  # noqa: C901
                 length = pattern_stop_start[p + 1] - ps0
                 t0 = pattern_trip_start[p]
                 base = pattern_st_start[p]
-                cur = -1  # index into act_pos[c]
-                row = 0  # stop-time index of the current trip's first stop
-                bpos = -1
-                for i in range(i0, length):
-                    # fresh run: past the last marked stop nobody boards, so the scan ends
-                    # without a trip, or once the trip's (non-decreasing) arrivals reach the
-                    # best arrival at a target
-                    if fresh and i > i_last and (
-                        cur < 0 or arrival_s[row + i] + dd >= tgt_best[k]
-                    ):
-                        break
-                    s = pattern_stops[ps0 + i]
-                    if cur >= 0:
-                        idx = row + i
-                        if drop_off_type[idx] != 1 and _stop_ok(stop_wheelchair, s, wc_mode):
-                            a = arrival_s[idx] + dd
-                            if has_delay:
-                                a += delay_s[idx]
-                            if (a < arr[k, s] and a < tgt_best[k] and a <= horizon
-                                    and (not use_lb or a + lb[s] < tgt_best[k])):
-                                arr[k, s] = a
-                                a_pat[k, s] = p
-                                a_trip[k, s] = t0 + act_pos[c, cur]
-                                a_day[k, s] = d
-                                a_bpos[k, s] = bpos
-                                a_apos[k, s] = i
-                                a_round[k, s] = k
-                                if imp_flag[s] == 0:
-                                    imp_flag[s] = 1
-                                    imp_list[n_imp] = s
-                                    n_imp += 1
-                                if touched_flag[s] == 0:
-                                    touched_flag[s] = 1
-                                    touched_list[n_touched[0]] = s
-                                    n_touched[0] += 1
-                                if chg_flag[s] == 0:
-                                    chg_flag[s] = 1
-                                    chg_list[n_chg] = s
-                                    n_chg += 1
-                                ti = tgt_index[s]
-                                if ti >= 0 and a + tgt_egress[ti] < tgt_best[k]:
-                                    tgt_best[k] = a + tgt_egress[ti]
-                                    tgt_stop[k] = s
-                    if i == length - 1:
-                        break
-                    b = brd[k - 1, s]
-                    if b >= UNREACHED or not _stop_ok(stop_wheelchair, s, wc_mode):
-                        continue
-                    # fresh run: a label older than round k - 1 had its trips ridden already
-                    if fresh and b_round[k - 1, s] != k - 1:
-                        continue
-                    # without delays a boarding at b arrives at b or later: nothing to gain
-                    if not has_delay and b >= tgt_best[k]:
-                        continue
-                    if use_lb and b + lb[s] >= tgt_best[k]:
-                        continue
-                    if cur >= 0:
-                        idx = row + i
-                        dep = departure_s[idx] + dd
-                        if has_delay:
-                            dep += delay_s[idx]
-                        if b > dep:
-                            continue
-                        # static times are FIFO at every position: when the trip before the
-                        # current one leaves before b, no earlier trip can be caught here
-                        if not has_delay and (
-                            cur == j_lo
-                            or departure_s[base + act_pos[c, cur - 1] * length + i] + dd < b
+                # one lane normally; one per trip where delays break FIFO
+                n_lanes = 1
+                if nonfifo.shape[0] > 0 and nonfifo[p] != 0:
+                    n_lanes = j_hi - j_lo
+                for lane in range(n_lanes):
+                    forced = j_lo + lane if n_lanes > 1 else -1
+                    cur = -1  # index into act_pos[c]
+                    row = 0  # stop-time index of the current trip's first stop
+                    bpos = -1
+                    for i in range(i0, length):
+                        # fresh run: past the last marked stop nobody boards, so the scan ends
+                        # without a trip, or once the trip's (non-decreasing) arrivals reach the
+                        # best arrival at a target
+                        if fresh and i > i_last and (
+                            cur < 0 or arrival_s[row + i] + dd >= tgt_best[k]
                         ):
+                            break
+                        s = pattern_stops[ps0 + i]
+                        if cur >= 0:
+                            idx = row + i
+                            if drop_off_type[idx] != 1 and _stop_ok(stop_wheelchair, s, wc_mode):
+                                a = arrival_s[idx] + dd
+                                if has_delay:
+                                    a += delay_s[idx]
+                                if (a < arr[k, s] and a < tgt_best[k] and a <= horizon
+                                        and (not use_lb or a + lb[s] < tgt_best[k])):
+                                    arr[k, s] = a
+                                    a_pat[k, s] = p
+                                    a_trip[k, s] = t0 + act_pos[c, cur]
+                                    a_day[k, s] = d
+                                    a_bpos[k, s] = bpos
+                                    a_apos[k, s] = i
+                                    a_round[k, s] = k
+                                    if imp_flag[s] == 0:
+                                        imp_flag[s] = 1
+                                        imp_list[n_imp] = s
+                                        n_imp += 1
+                                    if touched_flag[s] == 0:
+                                        touched_flag[s] = 1
+                                        touched_list[n_touched[0]] = s
+                                        n_touched[0] += 1
+                                    if chg_flag[s] == 0:
+                                        chg_flag[s] = 1
+                                        chg_list[n_chg] = s
+                                        n_chg += 1
+                                    ti = tgt_index[s]
+                                    if ti >= 0 and a + tgt_egress[ti] < tgt_best[k]:
+                                        tgt_best[k] = a + tgt_egress[ti]
+                                        tgt_stop[k] = s
+                        if i == length - 1:
+                            break
+                        b = brd[k - 1, s]
+                        if b >= UNREACHED or not _stop_ok(stop_wheelchair, s, wc_mode):
                             continue
-                    hi = cur if cur >= 0 else j_hi
-                    jj = find_active(net, rt, act_pos, wc_mode, p, i, c, b - dd, j_lo, hi,
-                                     max_delay)
-                    if jj >= 0 and k == 1 and first_wait_max < UNREACHED:
-                        # range searches: the first vehicle must leave inside the window
-                        idx = base + act_pos[c, jj] * length + i
-                        dep = departure_s[idx] + dd
-                        if has_delay:
-                            dep += delay_s[idx]
-                        if dep > b + first_wait_max:
-                            jj = -1
-                    if jj >= 0:
-                        cur = jj
-                        row = base + act_pos[c, jj] * length
-                        bpos = i
+                        # fresh run: a label older than round k - 1 had its trips ridden already
+                        if fresh and b_round[k - 1, s] != k - 1:
+                            continue
+                        # without delays a boarding at b arrives at b or later: nothing to gain
+                        if not has_delay and b >= tgt_best[k]:
+                            continue
+                        if use_lb and b + lb[s] >= tgt_best[k]:
+                            continue
+                        if cur >= 0:
+                            idx = row + i
+                            dep = departure_s[idx] + dd
+                            if has_delay:
+                                dep += delay_s[idx]
+                            if b > dep:
+                                continue
+                            # static times are FIFO at every position: when the trip before the
+                            # current one leaves before b, no earlier trip can be caught here
+                            if not has_delay and (
+                                cur == j_lo
+                                or departure_s[base + act_pos[c, cur - 1] * length + i] + dd < b
+                            ):
+                                continue
+                        if forced >= 0:
+                            # this lane rides one trip: board it at its first catchable stop
+                            if cur >= 0:
+                                continue
+                            jj = find_active(net, rt, act_pos, wc_mode, p, i, c, b - dd,
+                                             forced, forced + 1, max_delay)
+                        else:
+                            hi = cur if cur >= 0 else j_hi
+                            jj = find_active(net, rt, act_pos, wc_mode, p, i, c, b - dd, j_lo,
+                                             hi, max_delay)
+                        if jj >= 0 and k == 1 and first_wait_max < UNREACHED:
+                            # range searches: the first vehicle must leave inside the window
+                            idx = base + act_pos[c, jj] * length + i
+                            dep = departure_s[idx] + dd
+                            if has_delay:
+                                dep += delay_s[idx]
+                            if dep > b + first_wait_max:
+                                jj = -1
+                        if jj >= 0:
+                            cur = jj
+                            row = base + act_pos[c, jj] * length
+                            bpos = i
         for q in range(n_pat):
             pat_first[pat_list[q]] = -1
 
@@ -715,7 +733,7 @@ def _res_dominated(res: Tup, n_res: int, k: int, a: int, w: int) -> bool:
 def mc_run(  # noqa: C901
     net: Tup, rt: Tup, xfer: Tup, svc_active: Arr, opts: Arr, src_stops: Arr, src_times: Arr,
     src_walk: Arr, tgt_index: Arr, tgt_egress: Arr, tgt_walk: Arr, pool: Tup, res: Tup,
-    scr: Tup, route_bag: Tup,
+    scr: Tup, route_bag: Tup, nonfifo: Arr,
 ) -> tuple[int, int]:
     """One McRAPTOR search.  ``res`` = (arr, walk, round, label, dead) of target results.
 
@@ -790,84 +808,95 @@ def mc_run(  # noqa: C901
                     pattern_max_s[p] + dd < min_time or pattern_min_s[p] + dd > horizon
                 ):
                     continue
-                n_rb = 0
-                for i in range(i0, length):
-                    s = pattern_stops[ps0 + i]
-                    if n_rb > 0 and _stop_ok(stop_wheelchair, s, wc_mode):
-                        for e in range(n_rb):
-                            idx = base + rb_trip[e] * length + i
-                            if drop_off_type[idx] == 1:
-                                continue
-                            a = arrival_s[idx] + dd
-                            if has_delay:
-                                a += delay_s[idx]
-                            w = rb_walk[e]
-                            if a > horizon or _res_dominated(res, n_res, k, a, w):
-                                continue
-                            x = _mc_insert(pool, n_lab, head_arr, k, s, a, w, rb_prev[e], 1, p,
-                                           t0 + rb_trip[e], d, rb_bpos[e], i)  # fmt: skip
-                            if x < -1:
-                                overflow = True
-                                break
-                            if x < 0:
-                                continue
-                            if imp_flag[s] == 0:
-                                imp_flag[s] = 1
-                                imp_list[n_imp] = s
-                                n_imp += 1
-                            ti = tgt_index[s]
-                            if ti >= 0:
-                                ra = a + tgt_egress[ti]
-                                rw = w + tgt_walk[ti]
-                                if not _res_dominated(res, n_res, k, ra, rw):
-                                    for j in range(n_res):
-                                        if (
-                                            r_dead[j] == 0
-                                            and r_round[j] >= k
-                                            and r_arr[j] >= ra
-                                            and r_walk[j] >= rw
-                                        ):
-                                            r_dead[j] = 1
-                                    if n_res >= r_arr.shape[0]:
-                                        overflow = True
-                                        break
-                                    r_arr[n_res] = ra
-                                    r_walk[n_res] = rw
-                                    r_round[n_res] = k
-                                    r_lab[n_res] = x
-                                    r_dead[n_res] = 0
-                                    n_res += 1
-                    if overflow or i == length - 1:
+                # one lane normally; one per trip where delays break FIFO (see ea_run_active)
+                n_lanes = nt if nonfifo.shape[0] > 0 and nonfifo[p] != 0 else 1
+                for lane in range(n_lanes):
+                    if overflow:
                         break
-                    if not _stop_ok(stop_wheelchair, s, wc_mode):
-                        continue
-                    x = head_brd[k - 1, s]
-                    while x >= 0:
-                        if l_dead[x] == 0:
-                            kk = find_trip(net, rt, svc_active, wc_mode, p, i, d, l_arr[x], nt)
-                            w = l_walk[x]
-                            if kk >= 0:
-                                dom = False
-                                for e in range(n_rb):
-                                    if rb_trip[e] <= kk and rb_walk[e] <= w:
-                                        dom = True
-                                        break
-                                if not dom:
-                                    e2 = 0
+                    forced = lane if n_lanes > 1 else -1
+                    n_rb = 0
+                    for i in range(i0, length):
+                        s = pattern_stops[ps0 + i]
+                        if n_rb > 0 and _stop_ok(stop_wheelchair, s, wc_mode):
+                            for e in range(n_rb):
+                                idx = base + rb_trip[e] * length + i
+                                if drop_off_type[idx] == 1:
+                                    continue
+                                a = arrival_s[idx] + dd
+                                if has_delay:
+                                    a += delay_s[idx]
+                                w = rb_walk[e]
+                                if a > horizon or _res_dominated(res, n_res, k, a, w):
+                                    continue
+                                x = _mc_insert(pool, n_lab, head_arr, k, s, a, w, rb_prev[e], 1, p,
+                                               t0 + rb_trip[e], d, rb_bpos[e], i)  # fmt: skip
+                                if x < -1:
+                                    overflow = True
+                                    break
+                                if x < 0:
+                                    continue
+                                if imp_flag[s] == 0:
+                                    imp_flag[s] = 1
+                                    imp_list[n_imp] = s
+                                    n_imp += 1
+                                ti = tgt_index[s]
+                                if ti >= 0:
+                                    ra = a + tgt_egress[ti]
+                                    rw = w + tgt_walk[ti]
+                                    if not _res_dominated(res, n_res, k, ra, rw):
+                                        for j in range(n_res):
+                                            if (
+                                                r_dead[j] == 0
+                                                and r_round[j] >= k
+                                                and r_arr[j] >= ra
+                                                and r_walk[j] >= rw
+                                            ):
+                                                r_dead[j] = 1
+                                        if n_res >= r_arr.shape[0]:
+                                            overflow = True
+                                            break
+                                        r_arr[n_res] = ra
+                                        r_walk[n_res] = rw
+                                        r_round[n_res] = k
+                                        r_lab[n_res] = x
+                                        r_dead[n_res] = 0
+                                        n_res += 1
+                        if overflow or i == length - 1:
+                            break
+                        if not _stop_ok(stop_wheelchair, s, wc_mode):
+                            continue
+                        x = head_brd[k - 1, s]
+                        while x >= 0:
+                            if l_dead[x] == 0:
+                                if forced >= 0:
+                                    kk = find_trip(net, rt, svc_active, wc_mode, p, i, d,
+                                                   l_arr[x], forced + 1, forced)
+                                else:
+                                    kk = find_trip(net, rt, svc_active, wc_mode, p, i, d,
+                                                   l_arr[x], nt)
+                                w = l_walk[x]
+                                if kk >= 0:
+                                    dom = False
                                     for e in range(n_rb):
-                                        if not (rb_trip[e] >= kk and rb_walk[e] >= w):
-                                            rb_trip[e2] = rb_trip[e]
-                                            rb_bpos[e2] = rb_bpos[e]
-                                            rb_walk[e2] = rb_walk[e]
-                                            rb_prev[e2] = rb_prev[e]
-                                            e2 += 1
-                                    n_rb = e2
-                                    rb_trip[n_rb] = kk
-                                    rb_bpos[n_rb] = i
-                                    rb_walk[n_rb] = w
-                                    rb_prev[n_rb] = x
-                                    n_rb += 1
-                        x = l_next[x]
+                                        if rb_trip[e] <= kk and rb_walk[e] <= w:
+                                            dom = True
+                                            break
+                                    if not dom:
+                                        e2 = 0
+                                        for e in range(n_rb):
+                                            if not (rb_trip[e] >= kk and rb_walk[e] >= w):
+                                                rb_trip[e2] = rb_trip[e]
+                                                rb_bpos[e2] = rb_bpos[e]
+                                                rb_walk[e2] = rb_walk[e]
+                                                rb_prev[e2] = rb_prev[e]
+                                                e2 += 1
+                                        n_rb = e2
+                                        rb_trip[n_rb] = kk
+                                        rb_bpos[n_rb] = i
+                                        rb_walk[n_rb] = w
+                                        rb_prev[n_rb] = x
+                                        n_rb += 1
+                            x = l_next[x]
                 if overflow:
                     break
         if overflow:
@@ -1053,7 +1082,7 @@ def arrival_time(ctx: Any, src_stops: Arr, src_times: Arr, tgt_stops: Arr, tgt_o
         if cur < 0 or tgt_off[j] < tgt_off[cur]:
             tgt_index[s] = j
     k = ea_run_active(ctx.net, ctx.rt, ctx.xfer, ctx.act, opts, src_stops, src_times,
-                      tgt_index, tgt_off, lab, scr, lb)  # fmt: skip
+                      tgt_index, tgt_off, lab, scr, lb, ctx.nonfifo)  # fmt: skip
     for j in range(tgt_stops.shape[0]):
         tgt_index[tgt_stops[j]] = -1
     best = lab[11]
@@ -1069,3 +1098,28 @@ def arrival_time_one(ctx: Any) -> int:
     source time, target stop, target offset; one-element arrays): a single argument to pass."""
     one = ctx.one
     return arrival_time(ctx, one[0], one[1], one[2], one[3])
+
+
+@njit(cache=True)
+def nonfifo_patterns(net: Tup, delay_s: Arr) -> Arr:
+    """Per pattern, 1 where the delayed times of two consecutive trips (arrival or departure
+    plus the stop time's delay, at any position) are out of order, else 0."""
+    pattern_stop_start, pattern_trip_start, pattern_st_start = net[0], net[2], net[3]
+    arrival_s, departure_s = net[5], net[6]
+    n_pat = pattern_stop_start.shape[0] - 1
+    out = np.zeros(n_pat, np.uint8)
+    for p in range(n_pat):
+        length = pattern_stop_start[p + 1] - pattern_stop_start[p]
+        base = pattern_st_start[p]
+        for t in range(pattern_trip_start[p + 1] - pattern_trip_start[p] - 1):
+            r0 = base + t * length
+            r1 = r0 + length
+            for i in range(length):
+                if (arrival_s[r0 + i] + delay_s[r0 + i] > arrival_s[r1 + i] + delay_s[r1 + i]
+                        or departure_s[r0 + i] + delay_s[r0 + i]
+                        > departure_s[r1 + i] + delay_s[r1 + i]):
+                    out[p] = 1
+                    break
+            if out[p]:
+                break
+    return out

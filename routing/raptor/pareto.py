@@ -80,7 +80,7 @@ def run_mc(
                np.zeros(n_res_cap, i32), np.zeros(n_res_cap, np.uint8))  # fmt: skip
         n_lab, n_res = kernels.mc_run(
             state.net, prep.rt, xfer[:5], prep.svc, opts, prep.src_stops, times, src_walk,
-            state.tgt_index, egress, tgt_walk, pool, res, state.scr, route_bag,
+            state.tgt_index, egress, tgt_walk, pool, res, state.scr, route_bag, prep.nonfifo,
         )  # fmt: skip
         if n_lab >= 0:
             break

@@ -36,6 +36,7 @@ class _Prepared:
     svc: npt.NDArray[np.uint8]
     act: ActiveIndex
     rt: tuple[Any, ...]
+    nonfifo: npt.NDArray[np.uint8]
 
 
 def _prepare(state: RaptorState, req: TransitRequest, realtime: RealtimeArrays | None) -> _Prepared:
@@ -61,7 +62,8 @@ def _prepare(state: RaptorState, req: TransitRequest, realtime: RealtimeArrays |
             raise InvalidRequestError(f"delay_s: length {realtime.delay_s.shape[0]} != stop times")
         if realtime.trip_cancelled.shape[0] not in (0, tt.n_trips):
             raise InvalidRequestError(f"trip_cancelled: length {realtime.trip_cancelled.shape[0]}")
-        rt = (realtime.delay_s.astype(np.int32), realtime.trip_cancelled.astype(np.bool_))
+        rt = (realtime.delay_s.astype(np.int32, copy=False),
+              realtime.trip_cancelled.astype(np.bool_, copy=False))
     i32 = np.int32
     svc, act = state.day_index(req.day)
     return _Prepared(
@@ -70,7 +72,7 @@ def _prepare(state: RaptorState, req: TransitRequest, realtime: RealtimeArrays |
         np.array([s.offset_s for s in req.sources], dtype=i32),
         np.array([s.stop for s in req.targets], dtype=i32),
         np.array([s.offset_s for s in req.targets], dtype=i32),
-        svc, act, rt,
+        svc, act, rt, state.nonfifo(rt[0]),
     )  # fmt: skip
 
 
@@ -169,7 +171,7 @@ def earliest_arrival(
         lb = _bounds(state, prep, prep.tgt_stops, prep.tgt_offsets, reverse=False)
         k = kernels.ea_run_active(
             state.net, prep.rt, xfer[:4], prep.act, opts, prep.src_stops, times,
-            state.tgt_index, egress, state.lab, state.scr, lb,
+            state.tgt_index, egress, state.lab, state.scr, lb, prep.nonfifo,
         )  # fmt: skip
         best = state.lab[11]
         improved = [
@@ -270,7 +272,7 @@ def range_search(
             times = (prep.src_offsets + tau).astype(np.int32)
             k = kernels.ea_run_active(
                 state.net, prep.rt, xfer[:4], prep.act, opts, prep.src_stops, times,
-                state.tgt_index, egress, state.lab, state.scr, state.no_lb,
+                state.tgt_index, egress, state.lab, state.scr, state.no_lb, prep.nonfifo,
             )  # fmt: skip
             improved = [
                 r for r in range(1, k + 1)
@@ -314,6 +316,7 @@ def latest_departure(
         k = kernels.ea_run_active(
             rev.net, rt, rxfer[:4], act, _opts(request, prep.rounds, horizon, fresh=True),
             prep.tgt_stops, times, state.tgt_index, access, state.lab, state.scr, lb,
+            state.nonfifo(prep.rt[0], reverse=True),
         )  # fmt: skip
         lab = state.lab
         best = lab[11]

@@ -172,6 +172,8 @@ class RaptorState:
         self._mc: tuple[Any, ...] | None = None
         self._days: dict[tuple[int, bool], tuple[npt.NDArray[np.uint8], ActiveIndex]] = {}
         self._ride: dict[bool, RideGraph] = {}
+        self.no_nonfifo = np.zeros(0, dtype=np.uint8)
+        self._nonfifo: dict[bool, tuple[I32, npt.NDArray[np.uint8]]] = {}
         self._ctx: dict[tuple[int, int, int], QueryContext] = {}
         self.one_to_one = tuple(np.zeros(1, dtype=np.int32) for _ in range(4))
         """Source stop, source time, target stop, target offset of a stop-to-stop query."""
@@ -300,11 +302,29 @@ class RaptorState:
                 net=self.net, rt=self.no_rt, xfer=xfer[:4], act=act, lab=self.lab, scr=self.scr,
                 tgt_index=self.tgt_index, ride=ride, xin=(xin[1], xin[2], xin[3]), lb=self.lb,
                 no_lb=self.no_lb, heap=heap, opts=self.query_opts, one=self.one_to_one,
+                nonfifo=self.no_nonfifo,
             )
             if len(self._ctx) >= DAY_CACHE_SIZE:
                 self._ctx.pop(next(iter(self._ctx)))
             self._ctx[key] = ctx
         return ctx
+
+    def nonfifo(self, delay_s: I32, *, reverse: bool = False) -> npt.NDArray[np.uint8]:
+        """:func:`~routing.raptor.kernels.nonfifo_patterns` of the forward (or time-reversed)
+        timetable under ``delay_s`` (one delay per forward stop time; empty: none).  Cached
+        for the last delay array seen (the realtime overlay hands out one per version)."""
+        if delay_s.shape[0] == 0:
+            return self.no_nonfifo
+        hit = self._nonfifo.get(reverse)
+        if hit is not None and hit[0] is delay_s:
+            return hit[1]
+        if reverse:
+            rev = self.reversed
+            flags = kernels.nonfifo_patterns(rev.net, np.ascontiguousarray(-delay_s[rev.st_of]))
+        else:
+            flags = kernels.nonfifo_patterns(self.net, delay_s)
+        self._nonfifo[reverse] = (delay_s, flags)
+        return flags
 
     def reset(self) -> None:
         """Forget the last query (only the stops it touched are cleared)."""

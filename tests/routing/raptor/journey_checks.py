@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 from routing.constants import DAY_S
 from routing.path import AccessLeg, EgressLeg, Journey, TransferLeg, TransitLeg
 from routing.timetable import Timetable
@@ -54,3 +57,12 @@ def check_journey(tt: Timetable, j: Journey, rules: Rules) -> None:
     assert rides >= 1 and j.transfers == rides - 1
     firsts = [leg for leg in j.legs if isinstance(leg, TransitLeg)]
     assert j.dep_s <= firsts[0].dep_s and j.arr_s >= firsts[-1].arr_s
+
+
+def best_by_vehicles(journeys: Sequence[Journey], kmax: int) -> list[float]:
+    """Best arrival using at most ``k`` vehicles, ``k = 0..kmax`` (the CSA oracle's format)."""
+    out = [math.inf] * (kmax + 1)
+    for j in journeys:
+        for k in range(j.transfers + 1, kmax + 1):
+            out[k] = min(out[k], j.arr_s)
+    return out

@@ -25,7 +25,7 @@ from tests.oracles.brute import enumerate_journeys, pareto
 from tests.oracles.csa import csa_earliest
 from tests.oracles.time_expanded import te_earliest
 from tests.oracles.transit_rules import Rules
-from tests.routing.raptor.journey_checks import check_journey
+from tests.routing.raptor.journey_checks import best_by_vehicles, check_journey
 from tests.support.timetable_factory import DAY, TransferSpec, TripSpec, build_timetable
 
 NAMES = "ABCDEF"
@@ -115,14 +115,6 @@ def _rules(q: dict[str, int]) -> Rules:
     return Rules(DAY, q["mts"], q["walk_m"], q["wc"])
 
 
-def _best_by_vehicles(journeys: list, kmax: int) -> list[float]:  # type: ignore[type-arg]
-    out = [math.inf] * (kmax + 1)
-    for j in journeys:
-        for k in range(j.transfers + 1, kmax + 1):
-            out[k] = min(out[k], j.arr_s)
-    return out
-
-
 @st.composite
 def cases(draw: st.DrawFn, max_trips: int = 9) -> tuple[Timetable, dict[str, int]]:
     """A feed and a query on it."""
@@ -159,7 +151,7 @@ def test_earliest_arrival_matches_csa_and_time_expanded(
     src = [(req.sources[0].stop, q["time_s"])]
     tgt = [(req.targets[0].stop, 0)]
     expected = csa_earliest(tt, _rules(q), src, tgt, kmax, q["time_s"] + HORIZON)
-    assert _best_by_vehicles(journeys, kmax) == expected
+    assert best_by_vehicles(journeys, kmax) == expected
     # the one-call arrival time (lower bounds, query context) gives the same number
     best = earliest_arrival_time(state, req)
     assert (math.inf if best is None else best) == expected[-1]
