@@ -369,7 +369,8 @@ def ea_run_active(  # noqa: C901
     max_delay = 0
     for x in range(delay_s.shape[0]):
         max_delay = max(max_delay, delay_s[x])
-    use_lb = lb.shape[0] > 0 and not has_delay
+    # the caller computes ``lb`` from the same delays (or passes none)
+    use_lb = lb.shape[0] > 0
 
     n_marked = 0
     n_chg = 0
@@ -952,8 +953,10 @@ def mc_run(  # noqa: C901
 
 
 @njit(cache=True)
-def ride_edges(net: Tup) -> tuple[Arr, Arr, Arr]:
-    """``(u, v, w)`` per consecutive stop pair of every pattern, least ride time (>= 0 s)."""
+def ride_edges(net: Tup, delay_s: Arr) -> tuple[Arr, Arr, Arr]:
+    """``(u, v, w)`` per consecutive stop pair of every pattern, least ride time, seconds, with
+    each stop time moved by ``delay_s`` (empty: no delays).  Never negative for static times
+    (validated non-decreasing); realtime data may make it negative."""
     pattern_stop_start, pattern_stops, pattern_trip_start, pattern_st_start = (
         net[0], net[1], net[2], net[3])  # fmt: skip
     arrival_s, departure_s = net[5], net[6]
@@ -974,10 +977,13 @@ def ride_edges(net: Tup) -> tuple[Arr, Arr, Arr]:
             best = int(UNREACHED)
             for t in range(n_trips):
                 row = base + t * length + i
-                best = min(best, int(arrival_s[row + 1] - departure_s[row]))
+                ride = int(arrival_s[row + 1] - departure_s[row])
+                if delay_s.shape[0] > 0:
+                    ride += int(delay_s[row + 1] - delay_s[row])
+                best = min(best, ride)
             u[e] = pattern_stops[ps0 + i]
             v[e] = pattern_stops[ps0 + i + 1]
-            w[e] = max(best, 0)
+            w[e] = best
             e += 1
     return u, v, w
 

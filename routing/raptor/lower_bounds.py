@@ -10,8 +10,8 @@ The stop graph has an edge ``u -> v`` per consecutive pair of stops of a pattern
 the least ride time ``arrival(v) - departure(u)`` over the pattern's trips (dwell times and
 waiting only add to it), and an edge per resolved transfer/footpath with its duration.  Any
 journey's remaining part is a path in this graph whose weight is at most its duration, so the
-bound is admissible.  Realtime delays can shorten a segment (a late trip catching up), so
-searches with delays run without bounds.
+bound is admissible.  Under realtime delays the ride times are those of the delayed stop
+times (a late trip catching up shortens a segment), recomputed per delay array.
 
 The Dijkstra itself is :func:`routing.raptor.kernels.lower_bounds` (kernels that call each
 other live in one module: numba's disk cache only notices changes to a kernel's own file).
@@ -30,10 +30,13 @@ I32 = npt.NDArray[np.int32]
 RideGraph = tuple[I32, I32, I32]
 
 
-def ride_graph(net: Tup, n_stops: int) -> RideGraph:
-    """The ride edges of ``net`` (forward or time-reversed) as a CSR by head stop, one edge
-    per (tail, head) pair with the least weight."""
-    u, v, w = kernels.ride_edges(net)
+def ride_graph(net: Tup, n_stops: int, delay_s: I32 | None = None) -> RideGraph | None:
+    """The ride edges of ``net`` (forward or time-reversed; stop times moved by ``delay_s``
+    when given) as a CSR by head stop, one edge per (tail, head) pair with the least weight;
+    ``None`` when realtime data gives some segment a negative ride time (no valid bound)."""
+    u, v, w = kernels.ride_edges(net, np.zeros(0, np.int32) if delay_s is None else delay_s)
+    if w.shape[0] and int(w.min()) < 0:
+        return None
     order = np.lexsort((w, u, v))
     u, v, w = u[order], v[order], w[order]
     first = np.ones(u.shape[0], dtype=bool)

@@ -90,11 +90,9 @@ def _set_targets(state: RaptorState, stops: I32, offsets: I32) -> I32:
 def _bounds(
     state: RaptorState, prep: _Prepared, stops: I32, offsets: I32, *, reverse: bool
 ) -> I32:
-    """Lower bounds towards ``stops`` (the search frame's targets), or none with delays."""
-    if prep.rt[0].shape[0]:
-        return state.no_lb
+    """Lower bounds towards ``stops`` (the search frame's targets), under the query's delays."""
     return state.lower_bounds(stops, offsets, prep.min_transfer_s, prep.max_walk_m,
-                              reverse=reverse)  # fmt: skip
+                              reverse=reverse, delay_s=prep.rt[0])  # fmt: skip
 
 
 def _clear_targets(state: RaptorState, stops: I32) -> None:

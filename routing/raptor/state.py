@@ -172,6 +172,7 @@ class RaptorState:
         self._mc: tuple[Any, ...] | None = None
         self._days: dict[tuple[int, bool], tuple[npt.NDArray[np.uint8], ActiveIndex]] = {}
         self._ride: dict[bool, RideGraph] = {}
+        self._ride_rt: dict[bool, tuple[I32, RideGraph | None]] = {}
         self.no_nonfifo = np.zeros(0, dtype=np.uint8)
         self._nonfifo: dict[bool, tuple[I32, npt.NDArray[np.uint8]]] = {}
         self._ctx: dict[tuple[int, int, int], QueryContext] = {}
@@ -265,16 +266,16 @@ class RaptorState:
 
     def lower_bounds(
         self, tgt_stops: I32, tgt_offsets: I32, min_transfer_s: int, max_walk_m: int,
-        *, reverse: bool = False,
+        *, reverse: bool = False, delay_s: I32 | None = None,
     ) -> I32:
         """Seconds from each stop to the nearest target at best (egress ``tgt_offsets``
         included), for the forward timetable or, with ``reverse``, the time-reversed one
-        (whose targets are the request's sources); see :mod:`routing.raptor.lower_bounds`.
-        Overwrites and returns :attr:`lb`."""
-        ride = self._ride.get(reverse)
+        (whose targets are the request's sources), under the realtime ``delay_s`` (one per
+        forward stop time) when given; see :mod:`routing.raptor.lower_bounds`.  Overwrites and
+        returns :attr:`lb`, or returns :attr:`no_lb` when the delays allow no bound."""
+        ride = self._ride_graph(reverse, delay_s)
         if ride is None:
-            net = self.reversed.net if reverse else self.net
-            ride = self._ride[reverse] = ride_graph(net, self.tt.n_stops)
+            return self.no_lb
         # transfer edges by head stop: the reverse of the frame's own transfer CSR
         x = (self.xfer if reverse else self.reversed_xfer)(min_transfer_s, max_walk_m)
         need = ride[1].shape[0] + x[2].shape[0] + tgt_stops.shape[0] + 1
@@ -283,6 +284,28 @@ class RaptorState:
         kernels.lower_bounds(ride[0], ride[1], ride[2], x[1], x[2], x[3], tgt_stops, tgt_offsets,
                      self.lb, self._lb_heap)  # fmt: skip
         return self.lb
+
+    def _ride_graph(self, reverse: bool, delay_s: I32 | None) -> RideGraph | None:
+        """Ride graph of a frame: static ones cached for good, the realtime one for the last
+        delay array seen (the overlay hands out one per version)."""
+        if delay_s is None or delay_s.shape[0] == 0:
+            ride = self._ride.get(reverse)
+            if ride is None:
+                net = self.reversed.net if reverse else self.net
+                ride = ride_graph(net, self.tt.n_stops)
+                assert ride is not None  # static times never go back
+                self._ride[reverse] = ride
+            return ride
+        hit = self._ride_rt.get(reverse)
+        if hit is not None and hit[0] is delay_s:
+            return hit[1]
+        if reverse:
+            rev = self.reversed
+            got = ride_graph(rev.net, self.tt.n_stops, np.ascontiguousarray(-delay_s[rev.st_of]))
+        else:
+            got = ride_graph(self.net, self.tt.n_stops, delay_s)
+        self._ride_rt[reverse] = (delay_s, got)
+        return got
 
     def query_context(self, day: int, min_transfer_s: int, max_walk_m: int) -> QueryContext:
         """The :class:`~routing.raptor.context.QueryContext` of forward earliest-arrival
@@ -293,9 +316,8 @@ class RaptorState:
             _svc, act = self.day_index(day)
             xfer = self.xfer(min_transfer_s, max_walk_m)
             xin = self.reversed_xfer(min_transfer_s, max_walk_m)
-            ride = self._ride.get(False)
-            if ride is None:
-                ride = self._ride[False] = ride_graph(self.net, self.tt.n_stops)
+            ride = self._ride_graph(False, None)
+            assert ride is not None
             # lower-bound heap: every edge once plus every target (at most one per stop)
             heap = np.zeros(ride[1].shape[0] + xin[2].shape[0] + self.tt.n_stops + 1, np.int64)
             ctx = make_context(

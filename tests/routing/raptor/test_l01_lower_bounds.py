@@ -78,3 +78,14 @@ def test_arrival_time_rejects_arrive_by() -> None:
     req = TransitRequest((StopTime(0),), (StopTime(1),), DAY, 8 * 3600, arrive_by=True)
     with pytest.raises(InvalidRequestError, match="arrive_by"):
         earliest_arrival_time(state, req)
+
+
+def test_delays_that_reverse_time_allow_no_bound() -> None:
+    tt = dense_feed(1)
+    state = RaptorState(tt)
+    delay = np.zeros(tt.n_stop_times, np.int32)
+    # the second stop time of the first trip an hour early: its first segment goes back
+    delay[tt.stop_time_index(0, 1)] = -3600
+    tgt = (np.array([0], np.int32), np.array([0], np.int32))
+    assert state.lower_bounds(*tgt, 0, 0, delay_s=delay).shape[0] == 0
+    assert state.lower_bounds(*tgt, 0, 0, delay_s=np.zeros_like(delay)).shape[0] == tt.n_stops
