@@ -365,10 +365,19 @@ def ea_run_active(  # noqa: C901
     first_wait_max = opts[3] if opts.shape[0] > 3 else UNREACHED
     has_delay = delay_s.shape[0] > 0
     # with delays a trip search may pick another trip each round: keep trying every label
-    fresh = opts.shape[0] > 4 and opts[4] != 0 and not has_delay
+    # fresh run: only labels set in the previous round board (an older label's trips were
+    # ridden in the round after it was set; with delays too, as overtaking patterns ride
+    # every trip in its own lane)
+    fresh = opts.shape[0] > 4 and opts[4] != 0
     max_delay = 0
-    for x in range(delay_s.shape[0]):
-        max_delay = max(max_delay, delay_s[x])
+    min_delay = 0
+    if opts.shape[0] > 7:
+        max_delay = opts[6]
+        min_delay = opts[7]
+    else:
+        for x in range(delay_s.shape[0]):
+            max_delay = max(max_delay, delay_s[x])
+            min_delay = min(min_delay, delay_s[x])
     # the caller computes ``lb`` from the same delays (or passes none)
     use_lb = lb.shape[0] > 0
 
@@ -450,12 +459,13 @@ def ea_run_active(  # noqa: C901
                 j_hi = act_start[c, p + 1]
                 if j_lo == j_hi:
                     continue
-                if not has_delay:
-                    if act_hi[c, p] + dd < min_time:
-                        continue
-                    lo_t = act_lo[c, p] + dd
-                    if lo_t >= tgt_best[k] or lo_t > horizon:
-                        continue
+                # every trip of the pattern-day leaves between its first and last departure
+                # (moved by at most the extreme delays)
+                if act_hi[c, p] + dd + max_delay < min_time:
+                    continue
+                lo_t = act_lo[c, p] + dd + min_delay
+                if lo_t >= tgt_best[k] or lo_t > horizon:
+                    continue
                 i0 = pat_first[p]
                 i_last = pat_last[p]
                 ps0 = pattern_stop_start[p]
@@ -476,7 +486,7 @@ def ea_run_active(  # noqa: C901
                         # without a trip, or once the trip's (non-decreasing) arrivals reach the
                         # best arrival at a target
                         if fresh and i > i_last and (
-                            cur < 0 or arrival_s[row + i] + dd >= tgt_best[k]
+                            cur < 0 or (not has_delay and arrival_s[row + i] + dd >= tgt_best[k])
                         ):
                             break
                         s = pattern_stops[ps0 + i]
@@ -531,12 +541,16 @@ def ea_run_active(  # noqa: C901
                                 dep += delay_s[idx]
                             if b > dep:
                                 continue
-                            # static times are FIFO at every position: when the trip before the
-                            # current one leaves before b, no earlier trip can be caught here
-                            if not has_delay and (
-                                cur == j_lo
-                                or departure_s[base + act_pos[c, cur - 1] * length + i] + dd < b
-                            ):
+                            # times are FIFO at every position (delayed ones too outside the
+                            # lanes): when the trip before the current one leaves before b, no
+                            # earlier trip can be caught here
+                            if cur == j_lo:
+                                continue
+                            prev = base + act_pos[c, cur - 1] * length + i
+                            dep = departure_s[prev] + dd
+                            if has_delay:
+                                dep += delay_s[prev]
+                            if dep < b:
                                 continue
                         if forced >= 0:
                             # this lane rides one trip: board it at its first catchable stop

@@ -37,6 +37,8 @@ class _Prepared:
     act: ActiveIndex
     rt: tuple[Any, ...]
     nonfifo: npt.NDArray[np.uint8]
+    max_delay: int
+    min_delay: int
 
 
 def _prepare(state: RaptorState, req: TransitRequest, realtime: RealtimeArrays | None) -> _Prepared:
@@ -72,7 +74,7 @@ def _prepare(state: RaptorState, req: TransitRequest, realtime: RealtimeArrays |
         np.array([s.offset_s for s in req.sources], dtype=i32),
         np.array([s.stop for s in req.targets], dtype=i32),
         np.array([s.offset_s for s in req.targets], dtype=i32),
-        svc, act, rt, state.nonfifo(rt[0]),
+        svc, act, rt, *state.delay_summary(rt[0]),
     )  # fmt: skip
 
 
@@ -109,9 +111,13 @@ def _opts(
     horizon: int,
     first_wait_max: int = int(kernels.UNREACHED),
     fresh: bool = False,
+    delays: tuple[int, int] = (0, 0),
 ) -> npt.NDArray[np.int64]:
+    """Kernel options: wheelchair, rounds, horizon, first wait, fresh, (unused), largest and
+    smallest delay."""
     return np.array(
-        [_wc_mode(req), rounds, horizon, first_wait_max, int(fresh)], dtype=np.int64
+        [_wc_mode(req), rounds, horizon, first_wait_max, int(fresh), 0, delays[0], delays[1]],
+        dtype=np.int64,
     )
 
 
@@ -165,7 +171,8 @@ def earliest_arrival(
     try:
         times = (prep.src_offsets + request.time_s).astype(np.int32)
         horizon = request.time_s + state.config.max_travel_s
-        opts = _opts(request, prep.rounds, horizon, fresh=True)
+        opts = _opts(request, prep.rounds, horizon, fresh=True,
+                     delays=(prep.max_delay, prep.min_delay))
         lb = _bounds(state, prep, prep.tgt_stops, prep.tgt_offsets, reverse=False)
         k = kernels.ea_run_active(
             state.net, prep.rt, xfer[:4], prep.act, opts, prep.src_stops, times,
@@ -266,7 +273,8 @@ def range_search(
         out: list[Journey] = []
         for tau in taus.tolist():
             before = best.copy()
-            opts = _opts(request, prep.rounds, horizon, t_hi - tau)
+            opts = _opts(request, prep.rounds, horizon, t_hi - tau,
+                         delays=(prep.max_delay, prep.min_delay))
             times = (prep.src_offsets + tau).astype(np.int32)
             k = kernels.ea_run_active(
                 state.net, prep.rt, xfer[:4], prep.act, opts, prep.src_stops, times,
@@ -311,10 +319,11 @@ def latest_departure(
         times = (prep.tgt_offsets - request.time_s).astype(np.int32)
         horizon = -request.time_s + state.config.max_travel_s
         lb = _bounds(state, prep, prep.src_stops, prep.src_offsets, reverse=True)
+        nonfifo, max_delay, min_delay = state.delay_summary(prep.rt[0], reverse=True)
+        opts = _opts(request, prep.rounds, horizon, fresh=True, delays=(max_delay, min_delay))
         k = kernels.ea_run_active(
-            rev.net, rt, rxfer[:4], act, _opts(request, prep.rounds, horizon, fresh=True),
-            prep.tgt_stops, times, state.tgt_index, access, state.lab, state.scr, lb,
-            state.nonfifo(prep.rt[0], reverse=True),
+            rev.net, rt, rxfer[:4], act, opts, prep.tgt_stops, times, state.tgt_index, access,
+            state.lab, state.scr, lb, nonfifo,
         )  # fmt: skip
         lab = state.lab
         best = lab[11]

@@ -174,7 +174,7 @@ class RaptorState:
         self._ride: dict[bool, RideGraph] = {}
         self._ride_rt: dict[bool, tuple[I32, RideGraph | None]] = {}
         self.no_nonfifo = np.zeros(0, dtype=np.uint8)
-        self._nonfifo: dict[bool, tuple[I32, npt.NDArray[np.uint8]]] = {}
+        self._nonfifo: dict[bool, tuple[I32, tuple[npt.NDArray[np.uint8], int, int]]] = {}
         self._ctx: dict[tuple[int, int, int], QueryContext] = {}
         self.one_to_one = tuple(np.zeros(1, dtype=np.int32) for _ in range(4))
         """Source stop, source time, target stop, target offset of a stop-to-stop query."""
@@ -331,22 +331,27 @@ class RaptorState:
             self._ctx[key] = ctx
         return ctx
 
-    def nonfifo(self, delay_s: I32, *, reverse: bool = False) -> npt.NDArray[np.uint8]:
-        """:func:`~routing.raptor.kernels.nonfifo_patterns` of the forward (or time-reversed)
-        timetable under ``delay_s`` (one delay per forward stop time; empty: none).  Cached
-        for the last delay array seen (the realtime overlay hands out one per version)."""
+    def delay_summary(
+        self, delay_s: I32, *, reverse: bool = False
+    ) -> tuple[npt.NDArray[np.uint8], int, int]:
+        """For the forward (or time-reversed) timetable under ``delay_s`` (one delay per
+        forward stop time; empty: none): :func:`~routing.raptor.kernels.nonfifo_patterns`, the
+        largest delay (>= 0) and the smallest (<= 0), seconds, in that frame.  Cached for the
+        last delay array seen (the realtime overlay hands out one per version)."""
         if delay_s.shape[0] == 0:
-            return self.no_nonfifo
+            return self.no_nonfifo, 0, 0
         hit = self._nonfifo.get(reverse)
         if hit is not None and hit[0] is delay_s:
             return hit[1]
+        hi, lo = max(0, int(delay_s.max())), min(0, int(delay_s.min()))
         if reverse:
             rev = self.reversed
             flags = kernels.nonfifo_patterns(rev.net, np.ascontiguousarray(-delay_s[rev.st_of]))
+            out = (flags, -lo, -hi)
         else:
-            flags = kernels.nonfifo_patterns(self.net, delay_s)
-        self._nonfifo[reverse] = (delay_s, flags)
-        return flags
+            out = (kernels.nonfifo_patterns(self.net, delay_s), hi, lo)
+        self._nonfifo[reverse] = (delay_s, out)
+        return out
 
     def reset(self) -> None:
         """Forget the last query (only the stops it touched are cleared)."""
