@@ -6,9 +6,11 @@ Argument bundles (tuples, so a new optional array does not change every call sit
     pattern_stop_start, pattern_stops, pattern_trip_start, pattern_st_start, trip_service,
     arrival_s, departure_s, pickup_type, drop_off_type, stop_pattern_start, stop_patterns,
     stop_pattern_pos, pattern_min_s, pattern_max_s, trip_wheelchair, stop_wheelchair.
-``rt``   realtime overlay: ``delay_s`` (int32 per stop time, added to arrival and departure;
-    length 0 = no delays) and ``trip_cancelled`` (bool per trip; length 0 = none).  With delays
-    the trip search scans linearly, because delayed trips need not be FIFO any more.
+``rt``   realtime overlay of the query's service day: ``delay_s`` (int32 per stop time, added to
+    arrival and departure; length 0 = no delays) and ``trip_cancelled`` (bool per trip; length
+    0 = none).  They apply to the trip instances of that day only (day offset 0); the previous
+    and next day's instances run on schedule.  Where delays make trips of a pattern overtake
+    each other (:func:`nonfifo_patterns`), each of its trips is ridden on its own.
 ``xfer`` resolved transfers (:func:`resolve_transfers`): own_slack (per stop, -1 = no change of
     vehicle allowed there), start, to, dur_s, walk_s (CSR by from-stop).
 ``opts`` int64 scalars: wheelchair mode (0 off, 1 allow unknown, 2 strict), max rounds,
@@ -16,7 +18,8 @@ Argument bundles (tuples, so a new optional array does not change every call sit
     longest wait for the first vehicle at a source (range searches; ``UNREACHED`` = none) and
     optionally a "fresh" flag (1 = the labels were reset before this run: boarding is then
     tried only at stops whose label was set in the previous round, the classic RAPTOR rule;
-    trips from older labels were ridden in earlier rounds already; ignored with delays).
+    trips from older labels were ridden in earlier rounds already), (unused), and the largest
+    and smallest delay (seconds; without them the kernel scans ``delay_s``).
 
 All times are seconds since the query day's midnight; ``svc_active[s, d + 1]`` says whether
 service ``s`` runs on query day + ``d`` for ``d`` in -1, 0, 1.
@@ -145,8 +148,12 @@ def _stop_ok(stop_wheelchair: Arr, s: int, wc_mode: int) -> bool:
 
 
 @njit(cache=True, inline="always")
-def _trip_ok(trip_wheelchair: Arr, trip_cancelled: Arr, t: int, wc_mode: int) -> bool:
-    if trip_cancelled.shape[0] > 0 and trip_cancelled[t]:
+def _trip_ok(
+    trip_wheelchair: Arr, trip_cancelled: Arr, t: int, wc_mode: int, today: bool = True
+) -> bool:
+    """Trip ``t`` may be boarded: not cancelled (realtime, query day's instance only) and
+    accessible enough for ``wc_mode``."""
+    if today and trip_cancelled.shape[0] > 0 and trip_cancelled[t]:
         return False
     if wc_mode == 0:
         return True
@@ -174,7 +181,8 @@ def find_trip(
     base = pattern_st_start[p] + i
     t0 = pattern_trip_start[p]
     want = earliest - d * DAY_S
-    has_delay = delay_s.shape[0] > 0
+    # realtime describes the query day's trip instances only (day offset 0)
+    has_delay = delay_s.shape[0] > 0 and d == 0
     lo = lo0
     if not has_delay:
         h = hi
@@ -196,7 +204,7 @@ def find_trip(
         t = t0 + kk
         if svc_active[trip_service[t], d + 1] == 0:
             continue
-        if not _trip_ok(trip_wheelchair, trip_cancelled, t, wc_mode):
+        if not _trip_ok(trip_wheelchair, trip_cancelled, t, wc_mode, d == 0):
             continue
         return kk
     return -1
@@ -264,7 +272,8 @@ def find_active(
     length = pattern_stop_start[p + 1] - pattern_stop_start[p]
     base = pattern_st_start[p] + i
     t0 = pattern_trip_start[p]
-    has_delay = delay_s.shape[0] > 0
+    # realtime describes the query day's trip instances only (column c = 1)
+    has_delay = delay_s.shape[0] > 0 and c == 1
     lo = j0
     bound = want - max_delay if has_delay else want
     h = j1
@@ -281,7 +290,7 @@ def find_active(
             continue
         if pickup_type[idx] == 1:
             continue
-        if not _trip_ok(trip_wheelchair, trip_cancelled, t0 + kk, wc_mode):
+        if not _trip_ok(trip_wheelchair, trip_cancelled, t0 + kk, wc_mode, c == 1):
             continue
         return j
     return -1
@@ -453,6 +462,8 @@ def ea_run_active(  # noqa: C901
         for d in (0, -1, 1):
             dd = d * DAY_S
             c = d + 1
+            # realtime describes the query day's trip instances only
+            dl = has_delay and d == 0
             for q in range(n_pat):
                 p = pat_list[q]
                 j_lo = act_start[c, p]
@@ -474,7 +485,7 @@ def ea_run_active(  # noqa: C901
                 base = pattern_st_start[p]
                 # one lane normally; one per trip where delays break FIFO
                 n_lanes = 1
-                if nonfifo.shape[0] > 0 and nonfifo[p] != 0:
+                if dl and nonfifo.shape[0] > 0 and nonfifo[p] != 0:
                     n_lanes = j_hi - j_lo
                 for lane in range(n_lanes):
                     forced = j_lo + lane if n_lanes > 1 else -1
@@ -486,7 +497,7 @@ def ea_run_active(  # noqa: C901
                         # without a trip, or once the trip's (non-decreasing) arrivals reach the
                         # best arrival at a target
                         if fresh and i > i_last and (
-                            cur < 0 or (not has_delay and arrival_s[row + i] + dd >= tgt_best[k])
+                            cur < 0 or (not dl and arrival_s[row + i] + dd >= tgt_best[k])
                         ):
                             break
                         s = pattern_stops[ps0 + i]
@@ -494,7 +505,7 @@ def ea_run_active(  # noqa: C901
                             idx = row + i
                             if drop_off_type[idx] != 1 and _stop_ok(stop_wheelchair, s, wc_mode):
                                 a = arrival_s[idx] + dd
-                                if has_delay:
+                                if dl:
                                     a += delay_s[idx]
                                 if (a < arr[k, s] and a < tgt_best[k] and a <= horizon
                                         and (not use_lb or a + lb[s] < tgt_best[k])):
@@ -530,14 +541,14 @@ def ea_run_active(  # noqa: C901
                         if fresh and b_round[k - 1, s] != k - 1:
                             continue
                         # without delays a boarding at b arrives at b or later: nothing to gain
-                        if not has_delay and b >= tgt_best[k]:
+                        if not dl and b >= tgt_best[k]:
                             continue
                         if use_lb and b + lb[s] >= tgt_best[k]:
                             continue
                         if cur >= 0:
                             idx = row + i
                             dep = departure_s[idx] + dd
-                            if has_delay:
+                            if dl:
                                 dep += delay_s[idx]
                             if b > dep:
                                 continue
@@ -548,7 +559,7 @@ def ea_run_active(  # noqa: C901
                                 continue
                             prev = base + act_pos[c, cur - 1] * length + i
                             dep = departure_s[prev] + dd
-                            if has_delay:
+                            if dl:
                                 dep += delay_s[prev]
                             if dep < b:
                                 continue
@@ -566,7 +577,7 @@ def ea_run_active(  # noqa: C901
                             # range searches: the first vehicle must leave inside the window
                             idx = base + act_pos[c, jj] * length + i
                             dep = departure_s[idx] + dd
-                            if has_delay:
+                            if dl:
                                 dep += delay_s[idx]
                             if dep > b + first_wait_max:
                                 jj = -1
@@ -824,7 +835,9 @@ def mc_run(  # noqa: C901
                 ):
                     continue
                 # one lane normally; one per trip where delays break FIFO (see ea_run_active)
-                n_lanes = nt if nonfifo.shape[0] > 0 and nonfifo[p] != 0 else 1
+                n_lanes = 1
+                if has_delay and d == 0 and nonfifo.shape[0] > 0 and nonfifo[p] != 0:
+                    n_lanes = nt
                 for lane in range(n_lanes):
                     if overflow:
                         break
@@ -838,7 +851,7 @@ def mc_run(  # noqa: C901
                                 if drop_off_type[idx] == 1:
                                     continue
                                 a = arrival_s[idx] + dd
-                                if has_delay:
+                                if has_delay and d == 0:  # realtime: query day only
                                     a += delay_s[idx]
                                 w = rb_walk[e]
                                 if a > horizon or _res_dominated(res, n_res, k, a, w):
@@ -992,9 +1005,9 @@ def ride_edges(net: Tup, delay_s: Arr) -> tuple[Arr, Arr, Arr]:
             for t in range(n_trips):
                 row = base + t * length + i
                 ride = int(arrival_s[row + 1] - departure_s[row])
-                if delay_s.shape[0] > 0:
-                    ride += int(delay_s[row + 1] - delay_s[row])
                 best = min(best, ride)
+                if delay_s.shape[0] > 0:  # the query day's instance; other days on schedule
+                    best = min(best, ride + int(delay_s[row + 1] - delay_s[row]))
             u[e] = pattern_stops[ps0 + i]
             v[e] = pattern_stops[ps0 + i + 1]
             w[e] = best

@@ -125,7 +125,8 @@ def build_journey(
             dd = leg.day_offset * DAY_S
             dep = int(tt.departure_s[base + leg.board_pos]) + dd
             arr = int(tt.arrival_s[base + leg.alight_pos]) + dd
-            if delay_s is not None and delay_s.shape[0]:
+            # realtime describes the query day's trip instances only
+            if delay_s is not None and delay_s.shape[0] and leg.day_offset == 0:
                 dep += int(delay_s[base + leg.board_pos])
                 arr += int(delay_s[base + leg.alight_pos])
             bs = int(tt.pattern_stops[a + leg.board_pos])

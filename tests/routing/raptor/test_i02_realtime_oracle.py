@@ -1,10 +1,12 @@
-"""Realtime delays and cancellations against an oracle: the same feed with every delayed stop
-time moved by its delay (and cancelled trips removed), searched by the reference CSA.
+"""Realtime delays and cancellations against an oracle: the same feed with the query day's
+instance of every trip moved by its delays (or removed when cancelled), searched by the
+reference CSA and by brute force.
 
 The overlay never edits the timetable: RAPTOR reads the delays beside it.  Delays are drawn so
 that each shifted trip stays non-decreasing in time; trips may then overtake each other, which
-the shifted feed simply re-patterns.  As in the kernels, a stop time's delay moves every service
-day's instance of that trip.
+the shifted feed simply re-patterns.  The realtime arrays describe one service day: the
+previous and next day's instances of the same trips run on schedule (the dense feeds have trips
+around midnight, so both kinds meet in every query).
 """
 
 from __future__ import annotations
@@ -53,18 +55,26 @@ def _delays(rng: random.Random, times: list[tuple[int, int]]) -> list[int]:
 
 
 def _with_realtime(seed: int) -> tuple[Timetable, RealtimeArrays, Timetable]:
-    """(static feed, its realtime arrays, the same feed with the realtime applied)."""
+    """(static feed, the realtime arrays of service day ``DAY``, the same feed with that
+    realtime applied: each trip's ``DAY`` instance moved by its delays or dropped when
+    cancelled, its instances on other days unchanged)."""
     trips, kw = dense_spec(seed)
     rng = random.Random(7000 + seed)
     delays = [_delays(rng, _times(t)) for t in trips]
     cancelled = [rng.random() < 0.12 for _ in trips]
     static = build_timetable(STOPS, trips, **kw)
-    shifted = [
-        dataclasses.replace(t, times=[(a + d, b + d) for (a, b), d in zip(_times(t), dl,
-                                                                             strict=True)])
-        for t, dl, c in zip(trips, delays, cancelled, strict=True) if not c
-    ]  # fmt: skip
-    applied = build_timetable(STOPS, shifted, **kw)
+    first = DAY - 1  # the factory's default day range: DAY - 1 .. DAY + 5
+    days = dict(kw["services"])
+    days.setdefault("daily", list(range(first, first + 7)))
+    services = {**days, **{f"{name}-not-today": [x for x in ds if x != DAY]
+                           for name, ds in days.items()}, "only-today": [DAY]}  # fmt: skip
+    applied_trips = []
+    for t, dl, c in zip(trips, delays, cancelled, strict=True):
+        applied_trips.append(dataclasses.replace(t, service=f"{t.service}-not-today"))
+        if DAY in days[t.service] and not c:
+            times = [(a + d, b + d) for (a, b), d in zip(_times(t), dl, strict=True)]
+            applied_trips.append(dataclasses.replace(t, times=times, service="only-today"))
+    applied = build_timetable(STOPS, applied_trips, **{**kw, "services": services})
     delay_s = np.zeros(static.n_stop_times, np.int32)
     cancel = np.zeros(static.n_trips, np.bool_)
     for t in range(static.n_trips):
